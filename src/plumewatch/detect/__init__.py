@@ -1,0 +1,1 @@
+"""Detection: per-pixel gas enhancement (ppm·m) and its uncertainty from radiance."""

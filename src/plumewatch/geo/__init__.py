@@ -1,0 +1,1 @@
+"""Georeferencing, projections and footprints."""

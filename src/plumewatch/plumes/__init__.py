@@ -1,0 +1,1 @@
+"""Plumes: segmentation of enhancement maps into plume objects, and their emission rates."""
