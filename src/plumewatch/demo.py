@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plumewatch.evaluate.survey import read_truth
+from plumewatch.simulate.truth import read_truth
 from plumewatch.geo.footprint import distance_m
 from plumewatch.io.envi import open_envi
 from plumewatch.io.geotiff import read_retrieval_geotiff

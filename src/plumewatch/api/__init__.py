@@ -1,0 +1,1 @@
+"""HTTP service: partner API, TAXII 2.1 and the dashboard."""

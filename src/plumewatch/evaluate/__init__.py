@@ -1,0 +1,1 @@
+"""Scores of any stage's output against a simulated survey's truth."""

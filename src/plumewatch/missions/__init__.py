@@ -1,0 +1,1 @@
+"""Survey and revisit planning, and airspace audit of flown tracks."""

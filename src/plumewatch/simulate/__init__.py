@@ -1,0 +1,1 @@
+"""Synthetic surveys with known truth, made by the same physics as detection."""

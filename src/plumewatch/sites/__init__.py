@@ -1,0 +1,1 @@
+"""Site catalog: association of plumes across overflights, status, alerts and storage."""
