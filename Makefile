@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean dashboard
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+
+# Rebuild the dashboard bundle (src/plumewatch/api/static/, committed) from frontend/ with npm.
+dashboard:
+	cd frontend && npm ci && npm run build
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

@@ -1,16 +1,19 @@
 """Process a survey: ingest -> detect -> plumes for each flight line, then sites.
 
-Flight lines are independent until association, so they run in parallel (a
-local process pool, or a dask.distributed cluster when a scheduler address is
-given); association into the catalog then runs in one process, in time order.
+Flight lines are independent until association, so they run in parallel (a local process
+pool, or a dask.distributed cluster when a scheduler address is given); association into
+the catalog then runs in this process, one transaction per overflight, in time order (ties
+broken by scene name). A line whose wind is unknown still gives plumes, with the emission
+rate left empty and the reason in ``Plume.emission_note``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dask
@@ -21,11 +24,18 @@ from plumewatch.errors import InputFileError
 from plumewatch.geo.footprint import footprint_polygon
 from plumewatch.io.envi import open_envi
 from plumewatch.io.survey import FlightLine, Survey
+from plumewatch.plumes.cogas import link_co_gases
 from plumewatch.plumes.plume import Overflight
 from plumewatch.plumes.segment import segment_plumes
-from plumewatch.sites.catalog import Alert, Catalog
+from plumewatch.plumes.wind import line_wind
+from plumewatch.sites.catalog import Catalog
+from plumewatch.sites.records import Alert
 
 log = logging.getLogger(__name__)
+
+DEFAULT_PIXEL_SIZE_M = 5.0
+# A header time this far from the manifest's means the two describe different flights.
+MAX_TIME_DISAGREEMENT = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -45,8 +55,13 @@ def process_flight_line(job: LineJob) -> Overflight:
         scene = open_envi(job.line.radiance)
         if scene.lon_deg is None or scene.lat_deg is None:
             raise InputFileError(job.line.radiance, "no per-pixel geolocation (no _loc companion file)")
+        _check_time(job.line, scene.acquired)
         retrievals = detect_scene(scene, list(job.gases))
-    pixel_size_m = scene.pixel_size_m or 5.0
+    pixel_size_m = scene.pixel_size_m or DEFAULT_PIXEL_SIZE_M
+    wind = line_wind(job.line)
+    if wind.speed_m_s is None:
+        log.warning("%s: %s; plumes get no emission rate", job.line.name, wind.source)
+    job.products_dir.mkdir(parents=True, exist_ok=True)
     plumes = []
     for retrieval in retrievals.values():
         write_retrieval_products(job.products_dir, scene, retrieval)
@@ -56,9 +71,11 @@ def process_flight_line(job: LineJob) -> Overflight:
             scene.lat_deg,
             pixel_size_m=pixel_size_m,
             acquired=job.line.acquired,
-            wind_speed_m_s=job.line.wind_speed_m_s,
-            wind_from_deg=job.line.wind_from_deg,
+            wind_speed_m_s=wind.speed_m_s,
+            wind_from_deg=wind.from_deg,
+            wind_speed_sigma_m_s=wind.speed_sigma_m_s,
         )
+    link_co_gases(plumes)
     return Overflight(
         scene_name=scene.name,
         acquired=job.line.acquired,
@@ -78,34 +95,68 @@ def process_survey(
     scheduler: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Overflight], list[Alert]]:
-    """Run every flight line and ingest the overflights into the catalog in time order."""
+    """Run every flight line, then ingest the overflights into the catalog in time order."""
     jobs = [LineJob(line, tuple(gases), Path(products_dir), survey.sensor) for line in survey.flight_lines]
-    overflights = _run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress)
+    overflights = run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress)
+    ordered = sorted(overflights, key=lambda o: (o.acquired, o.scene_name))
+    warn_simultaneous_overlaps(ordered)
     alerts: list[Alert] = []
-    for overflight in sorted(overflights, key=lambda o: o.acquired):
+    for overflight in ordered:
         alerts += catalog.ingest(overflight)
     return overflights, alerts
 
 
-def _run_jobs(jobs, *, workers, scheduler, progress) -> list[Overflight]:
+def run_jobs(
+    jobs: Sequence[LineJob],
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Overflight]:
+    """Overflights of every job, run on a dask.distributed scheduler, a process pool, or in this process."""
     say = progress or (lambda _msg: None)
     if scheduler:
         from dask.distributed import Client
 
         with Client(scheduler) as client:
-            futures = client.map(process_flight_line, jobs, pure=False)
+            futures = client.map(process_flight_line, list(jobs), pure=False)
             results = client.gather(futures)
         say(f"processed {len(results)} flight lines on {scheduler}")
         return list(results)
+    results = []
     if workers <= 1 or len(jobs) == 1:
-        results = []
         for i, job in enumerate(jobs, 1):
             results.append(process_flight_line(job))
             say(f"  [{i}/{len(jobs)}] {job.line.name}: {len(results[-1].plumes)} plumes")
         return results
-    results = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for i, overflight in enumerate(pool.map(process_flight_line, jobs), 1):
             results.append(overflight)
             say(f"  [{i}/{len(jobs)}] {overflight.scene_name}: {len(overflight.plumes)} plumes")
     return results
+
+
+def warn_simultaneous_overlaps(overflights: Sequence[Overflight]) -> None:
+    """Log overlapping lines flown at the same time: their order in the catalog is then by name only."""
+    for i, first in enumerate(overflights):
+        for second in overflights[i + 1 :]:
+            if second.acquired != first.acquired:
+                break
+            if first.footprint.intersects(second.footprint):
+                log.warning(
+                    "%s and %s overlap and share acquisition time %s; ingested in name order",
+                    first.scene_name,
+                    second.scene_name,
+                    first.acquired.isoformat(),
+                )
+
+
+def _check_time(line: FlightLine, header_time: datetime | None) -> None:
+    if header_time is None:
+        return
+    if abs(header_time - line.acquired) > MAX_TIME_DISAGREEMENT:
+        raise InputFileError(
+            line.radiance,
+            f"acquired {header_time.isoformat()} per its header "
+            f"but {line.acquired.isoformat()} per survey.json",
+        )

@@ -11,10 +11,25 @@ import logging
 import sys
 
 from plumewatch import __version__
-from plumewatch.cli import demo, detect, evaluate, inspect, process, simulate, sites
+from plumewatch.cli import (
+    airspace,
+    audit,
+    demo,
+    detect,
+    evaluate,
+    inspect,
+    partners,
+    plan,
+    process,
+    serve,
+    share,
+    simulate,
+    sites,
+)
 from plumewatch.errors import PlumewatchError
 
-COMMANDS = (demo, simulate, detect, process, sites, evaluate, inspect)
+COMMANDS = (demo, simulate, detect, process, sites, evaluate, inspect, partners, share, serve, audit, plan,
+            airspace)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,19 +10,32 @@ from plumewatch.cli.options import add_scheduler_option, gas_list
 
 def register(subparsers) -> None:
     """Add the detect subcommand."""
+    from plumewatch.detect.run import DEFAULT_METHOD, METHODS
+
     p = subparsers.add_parser("detect", help="retrieve gas enhancement (ppm·m) from a radiance cube")
     p.add_argument("cube", type=Path, help="ENVI radiance (header or data file)")
-    p.add_argument("--gas", type=gas_list, required=True, help="gas or comma-separated gases, e.g. ch4,co2")
+    p.add_argument(
+        "--gas",
+        type=gas_list,
+        required=True,
+        help="gas or comma-separated gases (e.g. ch4,co2), or 'auto': every library gas the sensor covers",
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--method", default="cmf", help="detection method (default: cmf)")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default=None,
+        help=f"detection method (default: {DEFAULT_METHOD}, the most accurate that meets the speed target)",
+    )
     p.add_argument("--window", nargs=2, type=float, metavar=("NM_LO", "NM_HI"), help="spectral window in nm")
     add_scheduler_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Detect and write `<stem>_<gas>.tif` and `.json` for each gas."""
-    from plumewatch.detect.outputs import write_retrieval_products
+    """Detect and write `<stem>_<gas>.tif` and `.json` for each gas (and the identity map for --gas auto)."""
+    from plumewatch.detect.identify import identify_gases
+    from plumewatch.detect.outputs import write_identity_products, write_retrieval_products
     from plumewatch.detect.run import detect_scene
     from plumewatch.io.envi import open_envi
 
@@ -38,6 +51,12 @@ def run(args: argparse.Namespace) -> int:
     for retrieval in retrievals.values():
         tif, _ = write_retrieval_products(args.out, scene, retrieval)
         stats = retrieval.info["summary_ppmm"]
-        print(f"{tif}: {retrieval.gas} median {stats.get('median', float('nan')):.0f} "
-              f"p99 {stats.get('p99', float('nan')):.0f} ppm·m")
+        print(
+            f"{tif}: {retrieval.gas} median {stats.get('median', float('nan')):.0f} "
+            f"p99 {stats.get('p99', float('nan')):.0f} ppm·m"
+        )
+    if args.gas == ["auto"]:
+        index, confidence, gases = identify_gases(retrievals)
+        tif, _ = write_identity_products(args.out, scene, index, confidence, gases)
+        print(f"{tif}: {int((index > 0).sum())} pixels identified among {len(gases)} gases")
     return 0

@@ -10,11 +10,22 @@ from plumewatch.cli.options import add_db_option, add_scheduler_option, db_url, 
 
 def register(subparsers) -> None:
     """Add the process subcommand."""
-    p = subparsers.add_parser("process", help="detect, segment plumes and update the site catalog for a survey")
+    p = subparsers.add_parser(
+        "process", help="detect, segment plumes and update the site catalog for a survey"
+    )
     p.add_argument("survey", type=Path, help="survey folder (with survey.json)")
-    p.add_argument("--gas", type=gas_list, default=["ch4", "co2"], help="gases to search for (default ch4,co2)")
-    p.add_argument("--products", type=Path, default=None, help="folder for detection products (default SURVEY/products)")
-    p.add_argument("--workers", type=int, default=2, help="flight lines processed at once (local process pool)")
+    p.add_argument(
+        "--gas", type=gas_list, default=["ch4", "co2"], help="gases to search for (default ch4,co2)"
+    )
+    p.add_argument(
+        "--products", type=Path, default=None, help="folder for detection products (default SURVEY/products)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="flight lines processed at once (local process pool, default 2)",
+    )
     add_db_option(p)
     add_scheduler_option(p)
     p.set_defaults(func=run)
@@ -30,10 +41,17 @@ def run(args: argparse.Namespace) -> int:
     products = args.products or survey.root / "products"
     with Catalog(db_url(args)) as catalog:
         overflights, alerts = process_survey(
-            survey, args.gas, catalog, products, workers=args.workers, scheduler=args.scheduler, progress=print
+            survey,
+            args.gas,
+            catalog,
+            products,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=print,
         )
         n_sites = len(catalog.sites())
     for alert in alerts:
         print(f"ALERT {alert.kind}: {alert.message}")
-    print(f"{len(overflights)} overflights, {sum(len(o.plumes) for o in overflights)} plumes, {n_sites} sites in catalog")
+    n_plumes = sum(len(o.plumes) for o in overflights)
+    print(f"{len(overflights)} overflights, {n_plumes} plumes, {n_sites} sites in catalog")
     return 0

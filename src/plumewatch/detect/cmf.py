@@ -1,85 +1,122 @@
 """Clutter matched filter with per-column background statistics.
 
-For each column group with background mean mu and covariance C, and the gas's
-unit absorption k (optical depth per ppm·m of path, per band), the target
-signature of a thin plume is t = -mu * k * AMF (the radiance change per ppm·m of
-vertical column). The maximum-likelihood enhancement of a pixel x is
+For each column group with background mean mu and covariance C, and a target
+signature t (radiance change per ppm·m of vertical column: t = -mu * k * AMF
+in reflected sunlight, see :mod:`plumewatch.detect.targets`), the
+maximum-likelihood enhancement of a pixel x is
 
     alpha = (x - mu)^T C^-1 t / (t^T C^-1 t)     [ppm·m]
 
 with 1-sigma uncertainty 1 / sqrt(t^T C^-1 t) under the Gaussian background
 model (Thompson et al. 2015, AMT 8:4383; Foote et al. 2020, IEEE TGRS 58:6480).
-C^-1 t is found by a Cholesky solve, never an explicit inverse.
+C^-1 t is found by triangular solves on the Cholesky factor, never an explicit
+inverse. Every filter here is a fitted object (statistics computed once, like
+Spectral Python's ``MatchedFilter``) whose ``apply`` maps a (lines, samples,
+bands) block to per-pixel outputs with one batched GEMM per block.
 """
 
 from __future__ import annotations
 
-import logging
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 
-from plumewatch.detect.background import ColumnStats, shrink_covariance
+from plumewatch.detect.background import Background, ColumnStats
+from plumewatch.detect.targets import GasModel, target_signature
 
-log = logging.getLogger(__name__)
-
-# Relative ridge added to the diagonal when a covariance is singular (constant
-# bands, too few pixels): small enough not to bias, large enough for Cholesky.
-RIDGE_FRACTION = 1e-6
+# The per-pixel variance correction from the sensor noise model may lower the
+# background variance for dark pixels, but never below this fraction of it.
+MIN_VARIANCE_FRACTION = 0.1
 
 
 @dataclass
-class ColumnFilter:
-    """A fitted matched filter: per-column mean, weights and uncertainty for one gas."""
+class FilterOutput:
+    """Per-pixel outputs of a filter on one block, each (lines, samples) float32."""
 
-    mean: np.ndarray  # (samples, bands)
-    weights: np.ndarray  # (samples, bands): C^-1 t / (t^T C^-1 t)
-    sigma_ppmm: np.ndarray  # (samples,)
-    shrinkage: np.ndarray  # (groups,)
+    enhancement_ppmm: np.ndarray
+    uncertainty_ppmm: np.ndarray
+    albedo: np.ndarray
+
+
+def batched_dot(block: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(lines, samples, m) = per-column block (lines, samples, bands) @ weights (samples, bands, m)."""
+    return np.matmul(block.transpose(1, 0, 2), weights).transpose(1, 0, 2)
+
+
+def embed(per_group: np.ndarray, background: Background, gas: GasModel, union_bands: int) -> np.ndarray:
+    """Per-group vectors (groups, b, m) on the gas's bands -> per-column float32 (samples, union_bands, m)."""
+    out = np.zeros((per_group.shape[0], union_bands, per_group.shape[2]), dtype=np.float32)
+    out[:, gas.local_index, :] = per_group
+    return out[background.group_of_column]
+
+
+def albedo_vector(background: Background) -> np.ndarray:
+    """(groups, b): mu / (mu . mu), so that x . it is the pixel's brightness relative to its column."""
+    mu = background.mean
+    return mu / np.maximum(np.sum(mu * mu, axis=1, keepdims=True), 1e-300)
+
+
+@dataclass
+class LinearFilter:
+    """Plain per-column clutter matched filter for one gas (no albedo correction)."""
+
+    gas: str
+    weights: np.ndarray  # (samples, union_bands, 2 or 3): [C^-1 t / E, albedo vector, noise weights]
+    offset: np.ndarray  # (samples, 3): x-independent parts of each output column
+    sigma_ppmm: np.ndarray  # (samples,) background 1-sigma
     usable_columns: np.ndarray  # (samples,) bool
 
-    def apply(self, block: np.ndarray) -> np.ndarray:
-        """Enhancement (lines, samples) in ppm·m for a (lines, samples, bands) block."""
-        return np.einsum("lsb,sb->ls", block - self.mean[None], self.weights, optimize=True)
+    @classmethod
+    def fit(
+        cls, background: Background, gas: GasModel, union_bands: int, noise_slope: np.ndarray | None = None
+    ) -> LinearFilter:
+        """Weights from a background and the gas's target; ``noise_slope``: d(noise var)/d(radiance)."""
+        target = target_signature(background, gas)
+        solved = background.solve(target[:, :, None])[:, :, 0]
+        energy = np.sum(target * solved, axis=1)
+        ok = background.usable & np.isfinite(energy) & (energy > 0)
+        energy = np.where(ok, energy, 1.0)
+        w = np.where(ok[:, None], solved / energy[:, None], 0.0)
+        columns = [w, albedo_vector(background)]
+        if noise_slope is not None:
+            columns.append(w * w * noise_slope[None, gas.local_index])
+        per_group = np.stack(columns, axis=2)
+        offset = np.einsum("gb,gbm->gm", background.mean, per_group)
+        g = background.group_of_column
+        return cls(
+            gas=gas.gas,
+            weights=embed(per_group, background, gas, union_bands),
+            offset=offset[g],
+            sigma_ppmm=np.where(ok, 1.0 / np.sqrt(energy), np.nan)[g],
+            usable_columns=ok[g],
+        )
+
+    def apply(self, block: np.ndarray) -> FilterOutput:
+        """Enhancement, uncertainty and albedo for a (lines, samples, union_bands) float32 block."""
+        out = batched_dot(block, self.weights) - self.offset[None].astype(np.float32)
+        variance = noise_adjusted_variance(
+            self.sigma_ppmm, out[..., 2] if out.shape[2] > 2 else None, len(block)
+        )
+        return FilterOutput(out[..., 0], np.sqrt(variance).astype(np.float32), out[..., 1] + 1.0)
 
 
-def fit_column_filter(stats: ColumnStats, unit_absorption_per_ppmm: np.ndarray, air_mass_factor: float) -> ColumnFilter:
-    """Fit per-group matched-filter weights from accumulated background sums."""
-    mean_g, cov_g = stats.mean_and_covariance()
-    bands = mean_g.shape[1]
-    weights_g = np.zeros_like(mean_g)
-    sigma_g = np.full(stats.groups, np.nan)
-    shrinkage = np.full(stats.groups, np.nan)
-    usable_g = stats.count > bands // 4 + 2
-    for g in np.flatnonzero(usable_g):
-        cov, shrinkage[g] = shrink_covariance(cov_g[g], stats.count[g])
-        target = -mean_g[g] * unit_absorption_per_ppmm * air_mass_factor
-        solved = _cholesky_solve(cov, target)
-        energy = float(target @ solved)
-        if not np.isfinite(energy) or energy <= 0:
-            usable_g[g] = False
-            continue
-        weights_g[g] = solved / energy
-        sigma_g[g] = 1.0 / np.sqrt(energy)
-    col_group = stats.group_of_column
-    return ColumnFilter(
-        mean=mean_g[col_group],
-        weights=weights_g[col_group],
-        sigma_ppmm=sigma_g[col_group],
-        shrinkage=shrinkage,
-        usable_columns=usable_g[col_group],
-    )
+def noise_adjusted_variance(sigma_ppmm: np.ndarray, noise_delta: np.ndarray | None, lines: int) -> np.ndarray:
+    """Per-pixel variance (ppm·m)^2: the column's background variance plus the sensor-noise difference."""
+    base = (sigma_ppmm**2)[None, :].astype(np.float32)
+    if noise_delta is None:
+        return np.broadcast_to(base, (lines, base.shape[1]))
+    return np.maximum(base + noise_delta, MIN_VARIANCE_FRACTION * base)
 
 
-def _cholesky_solve(cov: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """C^-1 t by Cholesky, adding a growing ridge until C is positive definite."""
-    scale = float(np.trace(cov)) / len(cov) or 1.0
-    ridge = 0.0
-    for _ in range(8):
-        try:
-            factor = scipy.linalg.cho_factor(cov + ridge * np.eye(len(cov)), lower=True, check_finite=False)
-            return scipy.linalg.cho_solve(factor, target, check_finite=False)
-        except np.linalg.LinAlgError:
-            ridge = scale * RIDGE_FRACTION if ridge == 0 else ridge * 100
-    return np.full_like(target, np.nan)
+def matched_filter(
+    cube: np.ndarray, gas: GasModel, *, group_size: int = 1, shrinkage: str = "loo"
+) -> FilterOutput:
+    """One-call clutter matched filter on an in-memory (lines, samples, bands) cube of the gas's bands."""
+    block = np.array(cube, dtype=np.float32)
+    usable = np.isfinite(block).all(axis=2)
+    stats = ColumnStats.from_block(block.copy(), usable).grouped(np.arange(block.shape[1]) // group_size)
+    local = dataclasses.replace(gas, local_index=np.arange(block.shape[2]))
+    background = Background.fit(stats, local.local_index, shrinkage=shrinkage)
+    filt = LinearFilter.fit(background, local, block.shape[2])
+    return filt.apply(np.where(usable[..., None], block, 0.0).astype(np.float32))

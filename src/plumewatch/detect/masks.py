@@ -1,25 +1,111 @@
-"""Pixel masks applied before detection: no data, and saturated or burning pixels."""
+"""Pixel masks applied before detection, computed per block on a handful of bands.
+
+Reflected-sunlight scenes are screened by apparent reflectance
+rho = pi L / (E_sun cos(sza)), with E_sun from a 5778 K blackbody sun at 1 AU
+(good to ~10% in the SWIR, plenty for thresholds that differ by factors):
+
+- ``saturated``: any checked band at or above the sensor's saturation radiance
+  when the scene states one, else rho > 1.5, which no reflecting surface reaches;
+- ``hot``: thermal emission (gas flares, fires), whose radiance rises steeply
+  towards the long end of the SWIR while reflected light does not
+  (rho_long > 0.3 and rho_long / rho_short > 1.6);
+- ``cloud``: bright in the blue and the SWIR alike (rho_blue > 0.35 and rho_swir > 0.25),
+  only when the scene has a blue band;
+- ``dark``: water and deep shadow (rho_swir < 0.01), where the gas signal drowns in noise;
+- ``bright_outlier``: brightness over 6x the block median (any regime);
+- ``nodata``: NaN in any band (found while accumulating; see :mod:`plumewatch.detect.run`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-# A gas flare or a saturated detector element is many times brighter in the
-# SWIR window than anything that only reflects sunlight; a factor of 6 over the
-# chunk's median brightness passes bright roofs and cloud tops (2-5x) but not flares.
+MASK_NAMES = ("nodata", "saturated", "hot", "cloud", "dark", "bright_outlier")
+
+# A gas flare or a saturated detector element is many times brighter than
+# anything that only reflects sunlight; 6x the median passes bright roofs and cloud tops (2-5x).
 BRIGHT_OUTLIER_FACTOR = 6.0
+SATURATED_REFLECTANCE = 1.5
+HOT_REFLECTANCE, HOT_RATIO = 0.3, 1.6
+CLOUD_BLUE_REFLECTANCE, CLOUD_SWIR_REFLECTANCE = 0.35, 0.25
+DARK_REFLECTANCE = 0.01
+
+SUN_TEMPERATURE_K = 5778.0
+SUN_SOLID_ANGLE_FACTOR = (6.957e8 / 1.495978707e11) ** 2  # (R_sun / 1 AU)^2
+# Radiance units -> uW nm-1 cm-2 sr-1.
+UNIT_FACTORS = {
+    "uw nm-1 cm-2 sr-1": 1.0,
+    "uw/nm/cm2/sr": 1.0,
+    "uw cm-2 sr-1 nm-1": 1.0,
+    "w m-2 sr-1 um-1": 0.1,
+    "w/m2/sr/um": 0.1,
+    "w m-2 sr-1 nm-1": 100.0,
+}
 
 
-def nodata_mask(block: np.ndarray) -> np.ndarray:
-    """(lines, samples) True where any band of the pixel is NaN (no data)."""
-    return np.isnan(block).any(axis=2)
+@dataclass(frozen=True)
+class MaskPlan:
+    """Which bands of the block the masks read, and how to turn their radiance into reflectance."""
+
+    check_index: np.ndarray  # bands for brightness, saturation, darkness
+    reflectance_factor: (
+        np.ndarray | None
+    )  # (len(check_index),) rho per radiance unit; None: no reflectance tests
+    short_index: int | None = None
+    long_index: int | None = None
+    blue_index: int | None = None
+    short_factor: float = 1.0
+    long_factor: float = 1.0
+    blue_factor: float = 1.0
+    saturation_radiance: float | None = None
 
 
-def bright_outlier_mask(block: np.ndarray, nodata: np.ndarray) -> np.ndarray:
-    """(lines, samples) True where the pixel's mean radiance exceeds 6x the block's median."""
-    brightness = np.nanmean(np.where(nodata[..., None], np.nan, block), axis=2) if nodata.any() else block.mean(axis=2)
-    valid = ~nodata
-    if not valid.any():
-        return np.zeros(nodata.shape, dtype=bool)
-    median = np.median(brightness[valid])
-    return valid & (brightness > BRIGHT_OUTLIER_FACTOR * max(median, 0.0))
+def solar_irradiance(wavelength_nm: np.ndarray) -> np.ndarray:
+    """Top-of-atmosphere solar irradiance (uW nm-1 cm-2) of a 5778 K blackbody sun at 1 AU."""
+    h, c, k = 6.62607015e-34, 2.99792458e8, 1.380649e-23
+    wl_m = np.asarray(wavelength_nm, dtype=float) * 1e-9
+    radiance = 2 * h * c**2 / wl_m**5 / np.expm1(h * c / (wl_m * k * SUN_TEMPERATURE_K))  # W m-2 sr-1 m-1
+    return np.pi * radiance * SUN_SOLID_ANGLE_FACTOR * 1e-9 * 100.0  # -> uW nm-1 cm-2
+
+
+def reflectance_factor(
+    wavelength_nm: np.ndarray, radiance_units: str, solar_zenith_deg: float | None
+) -> np.ndarray | None:
+    """pi / (E_sun cos(sza)) per band in the scene's radiance units, or None for unknown units."""
+    unit = UNIT_FACTORS.get(" ".join(radiance_units.lower().replace("µ", "u").split()))
+    if unit is None:
+        return None
+    cos_sza = max(np.cos(np.deg2rad(solar_zenith_deg or 0.0)), 0.05)
+    return unit * np.pi / (solar_irradiance(wavelength_nm) * cos_sza)
+
+
+def compute_masks(block: np.ndarray, plan: MaskPlan) -> dict[str, np.ndarray]:
+    """(lines, samples) bool per mask name (except ``nodata``) for a (lines, samples, bands) block."""
+    check = block[..., plan.check_index]
+    brightness = check.mean(axis=2)
+    finite = np.isfinite(brightness)
+    shape = brightness.shape
+    masks = {name: np.zeros(shape, dtype=bool) for name in MASK_NAMES[1:]}
+    median = np.median(brightness[finite]) if finite.any() else 0.0
+    masks["bright_outlier"] = finite & (brightness > BRIGHT_OUTLIER_FACTOR * max(float(median), 0.0))
+    if plan.saturation_radiance is not None:
+        masks["saturated"] = (check >= plan.saturation_radiance).any(axis=2)
+    if plan.reflectance_factor is None:
+        return masks
+    rho = check * plan.reflectance_factor.astype(np.float32)
+    rho_mean = rho.mean(axis=2)
+    if plan.saturation_radiance is None:
+        masks["saturated"] = (rho > SATURATED_REFLECTANCE).any(axis=2)
+    masks["dark"] = rho_mean < DARK_REFLECTANCE
+    if plan.short_index is not None and plan.long_index is not None:
+        rho_long = block[..., plan.long_index] * plan.long_factor
+        rho_short = block[..., plan.short_index] * plan.short_factor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            masks["hot"] = (rho_long > HOT_REFLECTANCE) & (rho_long > HOT_RATIO * np.maximum(rho_short, 1e-6))
+    if plan.blue_index is not None:
+        rho_blue = block[..., plan.blue_index] * plan.blue_factor
+        masks["cloud"] = (rho_blue > CLOUD_BLUE_REFLECTANCE) & (rho_mean > CLOUD_SWIR_REFLECTANCE)
+    masks["saturated"] &= ~masks["hot"]
+    return masks

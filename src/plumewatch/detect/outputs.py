@@ -1,9 +1,11 @@
-"""Detection products on disk: `<stem>_<gas>.tif` (enhancement, sigma) and `<stem>_<gas>.json`."""
+"""Detection products on disk: `<stem>_<gas>.tif` (enhancement, sigma) + `.json`, and the identity map."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import numpy as np
 
 from plumewatch.atomic import atomic_path
 from plumewatch.detect.retrieval import Retrieval
@@ -33,3 +35,36 @@ def write_retrieval_products(out_dir: Path, scene: Scene, retrieval: Retrieval) 
 def _write_json_atomic(path: Path, document: dict) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(document, indent=2, default=str))
+
+
+def write_identity_products(
+    out_dir: Path, scene: Scene, index: np.ndarray, confidence: np.ndarray, gases: list[str]
+) -> tuple[Path, Path]:
+    """Write `<stem>_identity.tif` (band 1 gas index, 0 = none; band 2 confidence 0-1) and its JSON map."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tif = write_retrieval_geotiff(
+        out_dir / f"{scene.name}_identity.tif",
+        index.astype(np.float32),
+        confidence.astype(np.float32),
+        lon_deg=scene.lon_deg,
+        lat_deg=scene.lat_deg,
+        tags={
+            "product": "gas identity",
+            "band_1": "1-based gas index (0: none)",
+            "band_2": "confidence 0-1",
+            "scene": scene.name,
+        },
+    )
+    sidecar = out_dir / f"{scene.name}_identity.json"
+    counts = {gas: int((index == i).sum()) for i, gas in enumerate(gases, start=1)}
+    _write_json_atomic(
+        sidecar,
+        {
+            "scene": scene.name,
+            "gases": {str(i): g for i, g in enumerate(gases, start=1)},
+            "pixels_per_gas": counts,
+            "no_gas_index": 0,
+        },
+    )
+    return tif, sidecar

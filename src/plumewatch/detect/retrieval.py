@@ -14,7 +14,8 @@ class Retrieval:
 
     Arrays are (line, sample) float32; NaN where masked (``valid`` False).
     ``enhancement_ppmm`` is the vertical column enhancement in ppm·m,
-    ``uncertainty_ppmm`` its 1-sigma uncertainty.
+    ``uncertainty_ppmm`` its 1-sigma uncertainty. ``albedo`` (optional, same shape) is a
+    per-pixel surface brightness that plume segmentation uses to reject albedo-driven false alarms.
     """
 
     scene_name: str
@@ -24,6 +25,7 @@ class Retrieval:
     uncertainty_ppmm: np.ndarray
     valid: np.ndarray
     info: dict[str, Any] = field(default_factory=dict)
+    albedo: np.ndarray | None = None
 
     @property
     def significance(self) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Detect gases in a Scene: two streaming passes over line chunks.
 
-Pass 1 accumulates per-column background sums (and masks) chunk by chunk;
-pass 2 applies the fitted filters chunk by chunk. Both passes are dask tasks,
-so the same code runs on the local threads or on a dask.distributed cluster
-(whichever scheduler is active when it is called) and memory stays flat.
+Pass 1 accumulates per-column background statistics (and mask counts) chunk by
+chunk; pass 2 applies the fitted filters chunk by chunk. Both passes are dask
+tasks, so the same code runs on local threads or on a dask.distributed cluster
+(whichever scheduler is active when it is called), partial statistics are merged
+in a tree, and memory stays flat however long the flight line.
 """
 
 from __future__ import annotations
@@ -11,147 +12,286 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+import warnings
 
 import dask
 import numpy as np
 
-from plumewatch.detect.background import ColumnStats
-from plumewatch.detect.cmf import ColumnFilter, fit_column_filter
-from plumewatch.detect.masks import bright_outlier_mask, nodata_mask
+from plumewatch.detect import plan as planning
+from plumewatch.detect.ace import AceFilter
+from plumewatch.detect.background import Background, ColumnStats, merge_all, pixel_stats, remove_pixels
+from plumewatch.detect.cluster import ClusterFilter, ClusterModel
+from plumewatch.detect.cmf import LinearFilter
+from plumewatch.detect.exact import ExactFilter
+from plumewatch.detect.masks import MASK_NAMES, MaskPlan, compute_masks
 from plumewatch.detect.retrieval import Retrieval
-from plumewatch.detect.windows import default_window_nm
-from plumewatch.errors import InputFileError, SensorCoverageError
+from plumewatch.detect.sparse import SparseFilter
+from plumewatch.errors import InputFileError
 from plumewatch.scene import Scene
-from plumewatch.spectra import unit_absorption
 
 log = logging.getLogger(__name__)
 
-METHODS = ("cmf",)
-MIN_BANDS = 3
-
-
-@dataclass(frozen=True)
-class GasBands:
-    """The bands a gas is retrieved from and its unit absorption there."""
-
-    gas: str
-    band_index: np.ndarray
-    unit_absorption_per_ppmm: np.ndarray
-    window_nm: tuple[float, float]
+METHODS = ("exact", "cmf", "sparse", "ace", "cluster")
+DEFAULT_METHOD = "exact"
+CHUNK_BYTES = 96 * 2**20  # float32 bytes of gas bands per block: large enough for efficient GEMMs
+PIXELS_PER_BAND = 3  # a column group pools columns until it has this many pixels per band
+CLUSTER_SAMPLE_LINES = 2000
+ROBUST_METHODS = ("exact", "sparse")  # refit once without the plume pixels the first fit found
+FLAG_SIGMA = 3.0
 
 
 def detect_scene(
     scene: Scene,
     gases: list[str],
     *,
-    method: str = "cmf",
+    method: str | None = None,
     window_nm: tuple[float, float] | None = None,
     group_size: int | None = None,
+    shrinkage: str = "loo",
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> dict[str, Retrieval]:
-    """Per-gas Retrievals (enhancement and 1-sigma uncertainty, ppm·m) for a scene."""
+    """Per-gas Retrievals (enhancement and 1-sigma uncertainty, ppm·m, plus albedo) for a scene.
+
+    ``gases`` may be ``["auto"]``: every library gas the scene's bands cover.
+    """
+    method = method or DEFAULT_METHOD
     if method not in METHODS:
-        raise InputFileError(scene.path, f"unknown detection method {method!r}; choose from {', '.join(METHODS)}")
+        raise InputFileError(
+            scene.path, f"unknown detection method {method!r}; choose from {', '.join(METHODS)}"
+        )
     started = time.perf_counter()
-    selections = [select_bands(scene, gas, window_nm) for gas in dict.fromkeys(g.lower() for g in gases)]
+    names = [g.lower() for g in gases]
+    names = planning.covered_gases(scene) if names == ["auto"] else list(dict.fromkeys(names))
+    selections = {gas: planning.select_bands(scene, gas, window_nm) for gas in names}
+    union = np.unique(np.concatenate([s[0] for s in selections.values()]))
+    extra = planning.extra_mask_bands(scene)
+    block_bands = len(union) + len(extra)
+    models = [
+        planning.gas_model(scene, gas, idx, k, win, np.searchsorted(union, idx), exact=method == "exact")
+        for gas, (idx, k, win) in selections.items()
+    ]
+    masks = planning.mask_plan(scene, union, extra)
     lines, samples, _ = scene.shape
     if group_size is None:
-        widest = max(len(s.band_index) for s in selections)
-        group_size = max(1, math.ceil(3 * widest / max(lines, 1)))
-    used = np.unique(np.concatenate([s.band_index for s in selections]))
-    local = [np.searchsorted(used, s.band_index) for s in selections]
+        widest = max(len(m.band_index) for m in models)
+        group_size = max(1, math.ceil(PIXELS_PER_BAND * widest / max(lines, 1)))
+    group_of_column = np.arange(samples) // group_size
 
-    blocks = list(scene.radiance[:, :, used].to_delayed().ravel())
-    partials = dask.compute(*[dask.delayed(_accumulate)(b, local, samples, group_size) for b in blocks])
-    stats = list(partials[0][0])
-    for part in partials[1:]:
-        stats = [a.merge(b) for a, b in zip(stats, part[0], strict=True)]
-    mask_counts = {k: int(sum(p[1][k] for p in partials)) for k in partials[0][1]}
+    lines_per_block = max(1, min(lines, chunk_bytes // max(samples * block_bands * 4, 1)))
+    cube = scene.radiance[:, :, np.concatenate([union, extra])].rechunk((lines_per_block, -1, -1))
+    blocks = list(cube.to_delayed().ravel())
 
-    amf = scene.air_mass_factor()
-    filters = [fit_column_filter(st, sel.unit_absorption_per_ppmm, amf) for st, sel in zip(stats, selections, strict=True)]
-    outputs = dask.compute(*[dask.delayed(_apply)(b, local, filters) for b in blocks])
-    enhancement = np.concatenate([o[0] for o in outputs], axis=0)
+    classes = None
+    if method == "cluster":
+        step = max(1, lines // CLUSTER_SAMPLE_LINES)
+        classes = ClusterModel.fit(np.asarray(cube[::step].compute(), dtype=np.float32))
+
+    stats, counts = _first_pass(blocks, masks, classes)
+    if counts["usable_pixels"] == 0:
+        raise InputFileError(scene.path, "no usable pixel: every pixel is no-data or masked")
+    pooled = stats[0].grouped(group_of_column)
+    bad_columns = _bad_columns(scene, stats[0])
+
+    mean_radiance = np.nanmean(np.where(pooled.count[:, None] > 0, pooled.mean, np.nan), axis=0)
+    slope = planning.noise_slope(scene, np.concatenate([union, extra]), mean_radiance)
+    class_stats = [s.grouped(group_of_column) for s in stats[1:]]
+    filters = [
+        _fit_filter(
+            method,
+            Background.fit(pooled, m.local_index, shrinkage=shrinkage),
+            m,
+            block_bands,
+            slope,
+            classes,
+            class_stats,
+            shrinkage,
+        )
+        for m in models
+    ]
+    outputs = dask.compute(
+        *[dask.delayed(_apply)(b, masks, filters, method in ROBUST_METHODS) for b in blocks]
+    )
+    removed_pixels = 0
+    if method in ROBUST_METHODS:
+        # Plume pixels inflate the background covariance along the gas and shift its mean; refit
+        # without the pixels the first fit found significant, then apply once more (mag1c-like, streaming).
+        flagged = merge_all([o[2] for o in outputs])
+        removed_pixels = int(flagged.count.sum())
+        if removed_pixels:
+            pooled = remove_pixels(stats[0], flagged).grouped(group_of_column)
+            filters = [
+                _fit_filter(
+                    method,
+                    Background.fit(pooled, m.local_index, shrinkage=shrinkage),
+                    m,
+                    block_bands,
+                    slope,
+                    classes,
+                    class_stats,
+                    shrinkage,
+                )
+                for m in models
+            ]
+            outputs = dask.compute(*[dask.delayed(_apply)(b, masks, filters, False) for b in blocks])
+    values = np.concatenate([o[0] for o in outputs], axis=0)  # (lines, samples, gases, 3)
     masked = np.concatenate([o[1] for o in outputs], axis=0)
     elapsed_s = time.perf_counter() - started
 
     results = {}
-    for i, (sel, filt) in enumerate(zip(selections, filters, strict=True)):
-        valid = ~masked & filt.usable_columns[None, :]
-        enh = np.where(valid, enhancement[..., i], np.nan).astype(np.float32)
-        sigma = np.where(valid, filt.sigma_ppmm[None, :], np.nan).astype(np.float32)
-        results[sel.gas] = Retrieval(
+    for i, (model, filt) in enumerate(zip(models, filters, strict=True)):
+        valid = ~masked & (filt.usable_columns & ~bad_columns)[None, :] & np.isfinite(values[:, :, i, 0])
+        enhancement = remove_column_offset(np.where(valid, values[:, :, i, 0], np.nan))
+        if isinstance(filt, SparseFilter):
+            enhancement = np.where(
+                valid, filt.sparsify(np.nan_to_num(enhancement), values[:, :, i, 2]), np.nan
+            )
+        enhancement = enhancement.astype(np.float32)
+        results[model.gas] = Retrieval(
             scene_name=scene.name,
-            gas=sel.gas,
+            gas=model.gas,
             method=method,
-            enhancement_ppmm=enh,
-            uncertainty_ppmm=sigma,
+            enhancement_ppmm=enhancement,
+            uncertainty_ppmm=np.where(valid, values[:, :, i, 1], np.nan).astype(np.float32),
             valid=valid,
+            albedo=np.where(valid, values[:, :, i, 2], np.nan).astype(np.float32),
             info={
                 "method": method,
-                "window_nm": list(sel.window_nm),
-                "bands_used_nm": [round(float(w), 3) for w in scene.wavelength_nm[sel.band_index]],
-                "air_mass_factor": amf,
+                "window_nm": list(model.window_nm),
+                "bands_used_nm": [round(float(w), 3) for w in scene.wavelength_nm[model.band_index]],
+                "target": "thermal contrast" if model.regime == "lwir" else "reflected sunlight",
+                "air_mass_factor": model.air_mass_factor,
                 "column_group_size": group_size,
+                "shrinkage": shrinkage,
+                "covariance_shrinkage_median": float(
+                    np.nanmedian(Background.fit(pooled, model.local_index, shrinkage=shrinkage).shrinkage)
+                ),
+                "noise_model": slope is not None,
                 "unusable_columns": int((~filt.usable_columns).sum()),
-                "masks": mask_counts,
-                "covariance_shrinkage_median": float(np.nanmedian(filt.shrinkage)),
-                "elapsed_s": elapsed_s,
-                "summary_ppmm": _summary(enh),
+                "masks": {k: v for k, v in counts.items() if k != "usable_pixels"},
+                "masked_pixels": int((~valid).sum()),
+                "plume_pixels_removed_from_background": removed_pixels,
+                "elapsed_s": round(elapsed_s, 3),
+                "summary_ppmm": _summary(enhancement),
             },
         )
-    log.info("%s: detected %s in %.1f s", scene.name, ", ".join(gases), elapsed_s)
+    log.info("%s: detected %s with %s in %.1f s", scene.name, ", ".join(names), method, elapsed_s)
     return results
 
 
-def select_bands(scene: Scene, gas: str, window_nm: tuple[float, float] | None = None) -> GasBands:
-    """Bands of ``scene`` inside the gas's window that are good and where the gas absorbs."""
-    wavelength_nm = np.asarray(scene.wavelength_nm, dtype=float)
-    if not np.isfinite(wavelength_nm).any():
-        raise InputFileError(scene.path, "no wavelength list in the header; detection needs band centres")
-    fwhm_nm = np.asarray(scene.fwhm_nm, dtype=float)
-    if not np.isfinite(fwhm_nm).all():
-        fwhm_nm = _fwhm_from_spacing(wavelength_nm)
-    regime = "lwir" if np.nanmedian(wavelength_nm) > 5000 else "swir"
-    window = window_nm or default_window_nm(gas, regime)
-    k = unit_absorption(gas, wavelength_nm, fwhm_nm)
-    inside = (wavelength_nm >= window[0]) & (wavelength_nm <= window[1]) & scene.band_mask & np.isfinite(k)
-    absorbs = inside & (k > 1e-3 * np.nanmax(np.where(inside, k, 0.0), initial=0.0))
-    if absorbs.sum() < MIN_BANDS:
-        raise SensorCoverageError(
-            f"{scene.path}: the sensor's bands in {window[0]:.0f}-{window[1]:.0f} nm do not cover {gas} "
-            f"({int(absorbs.sum())} absorbing bands, need {MIN_BANDS})"
-        )
-    band_index = np.flatnonzero(inside)
-    return GasBands(gas.lower(), band_index, k[band_index], (float(window[0]), float(window[1])))
+def remove_column_offset(enhancement_ppmm: np.ndarray) -> np.ndarray:
+    """Subtract each column's median enhancement (NaN-aware).
+
+    Plume pixels pull the column mean towards the gas, which shifts every pixel of that
+    column by minus the column's mean enhancement; the median of the column's estimates
+    measures that shift without being moved by the plume itself.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+        offset = np.nanmedian(enhancement_ppmm, axis=0)
+    return enhancement_ppmm - np.nan_to_num(offset)[None, :]
 
 
-def _fwhm_from_spacing(wavelength_nm: np.ndarray) -> np.ndarray:
-    """FWHM estimated as the band spacing, for headers that give none."""
-    spacing = np.abs(np.gradient(wavelength_nm))
-    return np.where(np.isfinite(spacing), spacing, np.nanmedian(spacing))
+def _fit_filter(method, background, model, block_bands, slope, classes, class_stats, shrinkage):
+    if method == "cmf" or (method == "exact" and model.regime == "lwir"):
+        return LinearFilter.fit(background, model, block_bands, slope)
+    if method == "exact":
+        return ExactFilter.fit(background, model, block_bands, slope)
+    if method == "sparse":
+        return SparseFilter.fit(background, model, block_bands, slope)
+    if method == "ace":
+        return AceFilter.fit(background, model, block_bands, slope)
+    return ClusterFilter.fit(
+        classes, class_stats, background, model, block_bands, shrinkage=shrinkage, noise_slope=slope
+    )
 
 
-def _accumulate(block, band_sets, samples, group_size):
-    block = np.asarray(block, dtype=np.float32)
-    nodata = nodata_mask(block)
-    bright = bright_outlier_mask(block, nodata)
-    usable = ~(nodata | bright)
-    stats = []
-    for bands in band_sets:
-        st = ColumnStats.empty(samples, len(bands), group_size)
-        st.add(block[..., bands], usable)
-        stats.append(st)
-    return stats, {"nodata_pixels": int(nodata.sum()), "bright_outlier_pixels": int(bright.sum())}
+def _first_pass(blocks, masks: MaskPlan, classes: ClusterModel | None):
+    """Merged statistics ([pooled] + one per class) and mask counts, reduced as a tree of dask tasks."""
+    parts = [dask.delayed(_accumulate)(b, masks, classes) for b in blocks]
+    while len(parts) > 1:
+        parts = [
+            dask.delayed(_merge)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+            for i in range(0, len(parts), 2)
+        ]
+    return dask.compute(parts[0])[0]
 
 
-def _apply(block, band_sets, filters: list[ColumnFilter]):
-    block = np.asarray(block, dtype=np.float32)
-    nodata = nodata_mask(block)
-    masked = nodata | bright_outlier_mask(block, nodata)
-    clean = np.where(masked[..., None], 0.0, block)
-    out = np.stack([f.apply(clean[..., bands]) for f, bands in zip(filters, band_sets, strict=True)], axis=-1)
-    return out.astype(np.float32), masked
+def _merge(a, b):
+    stats = [x.merge(y) for x, y in zip(a[0], b[0], strict=True)]
+    return stats, {k: a[1][k] + b[1][k] for k in a[1]}
+
+
+def _block_masks(block: np.ndarray, masks: MaskPlan) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    flags = compute_masks(block, masks)
+    excluded = np.zeros(block.shape[:2], dtype=bool)
+    for flag in flags.values():
+        excluded |= flag
+    return flags, excluded
+
+
+def _accumulate(block, masks: MaskPlan, classes: ClusterModel | None):
+    block = np.array(block, dtype=np.float32)
+    flags, excluded = _block_masks(block, masks)
+    labels = classes.assign(block) if classes is not None else None
+    block[excluded] = 0.0
+    column_sum = block.sum(axis=0, dtype=np.float64)
+    nodata = np.zeros_like(excluded)
+    if not np.isfinite(column_sum).all():
+        nodata = ~np.isfinite(block).all(axis=2)
+        block[nodata] = 0.0
+        column_sum = block.sum(axis=0, dtype=np.float64)
+    usable = ~(excluded | nodata)
+    if labels is None:
+        stats = [ColumnStats.from_block(block, usable, column_sum)]
+    else:
+        stats = [ColumnStats.from_block(block.copy(), usable, column_sum)]
+        stats += [
+            ColumnStats.from_block(block.copy(), usable & (labels == k)) for k in range(classes.classes)
+        ]
+    counts = {
+        "nodata": int(nodata.sum()),
+        **{k: int(v.sum()) for k, v in flags.items()},
+        "usable_pixels": int(usable.sum()),
+    }
+    return stats, {name: counts.get(name, 0) for name in (*MASK_NAMES, "usable_pixels")}
+
+
+def _apply(block, masks: MaskPlan, filters, flag: bool):
+    block = np.array(block, dtype=np.float32)
+    _, excluded = _block_masks(block, masks)
+    outs = [f.apply(block) for f in filters]
+    values = np.stack(
+        [np.stack([o.enhancement_ppmm, o.uncertainty_ppmm, o.albedo], axis=-1) for o in outs], axis=2
+    )
+    flagged = None
+    if flag:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            significant = np.any(values[..., 0] > FLAG_SIGMA * values[..., 1], axis=2) & ~excluded
+        lines, columns = np.nonzero(significant)
+        flagged = pixel_stats(block[lines, columns], columns, block.shape[1])
+    return values.astype(np.float32), excluded, flagged
+
+
+def _bad_columns(scene: Scene, stats: ColumnStats) -> np.ndarray:
+    """(samples,) True for columns with no usable pixel or no variation: logged and masked."""
+    empty = stats.count == 0
+    variance = np.diagonal(stats.scatter, axis1=1, axis2=2).sum(axis=1)
+    constant = ~empty & (variance <= 1e-12 * max(float(np.median(variance)), 1e-300))
+    for label, bad in (("no usable pixel (all NaN or masked)", empty), ("constant radiance", constant)):
+        if bad.any():
+            log.warning(
+                "%s: %d column(s) with %s are masked: %s",
+                scene.path,
+                int(bad.sum()),
+                label,
+                _ranges(np.flatnonzero(bad)),
+            )
+    return empty | constant
+
+
+def _ranges(columns: np.ndarray) -> str:
+    runs = np.split(columns, np.flatnonzero(np.diff(columns) != 1) + 1)
+    return ", ".join(f"{r[0]}" if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs[:10])
 
 
 def _summary(enhancement_ppmm: np.ndarray) -> dict[str, float]:

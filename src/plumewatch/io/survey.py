@@ -74,7 +74,8 @@ def read_survey(path: str | Path) -> Survey:
     names = [line.name for line in lines]
     if len(set(names)) != len(names):
         raise InputFileError(manifest, "flight line names must be unique")
-    return Survey(root=root, name=str(document.get("name", root.name)), sensor=str(document.get("sensor", "unknown")),
+    return Survey(root=root, name=str(document.get("name", root.name)),
+                  sensor=str(document.get("sensor", "unknown")),
                   flight_lines=lines)
 
 
@@ -120,7 +121,9 @@ def _flight_line(manifest: Path, root: Path, index: int, entry) -> FlightLine:
     try:
         acquired = parse_utc(str(entry["acquired"]))
     except ValueError:
-        raise InputFileError(manifest, f"{where}: 'acquired' is not an ISO-8601 time: {entry['acquired']!r}") from None
+        raise InputFileError(
+            manifest, f"{where}: 'acquired' is not an ISO-8601 time: {entry['acquired']!r}"
+        ) from None
     wind = entry.get("wind") or {}
     try:
         speed = None if wind.get("speed_m_s") is None else float(wind["speed_m_s"])

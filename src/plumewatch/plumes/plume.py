@@ -13,8 +13,12 @@ from shapely.geometry import Polygon
 class Plume:
     """One plume seen in one scene: where, which gas, how much.
 
-    ``outline`` is a lon/lat polygon; the source point is the upwind end.
-    Emission fields are None when no wind was known, with ``emission_note`` saying why.
+    ``outline`` is a lon/lat polygon; the source point is the upwind end, with a 1-sigma
+    position uncertainty ``source_sigma_m`` (geolocation and source-finding together).
+    Emission fields are None when no wind was known, with ``emission_note`` saying why:
+    ``emission_kg_h`` is the IME estimate, ``flux_kg_h`` the cross-sectional flux estimate.
+    ``identification_confidence`` (0-1) says how sure the gas attribution is;
+    ``co_gases`` lists other gases whose plumes overlap this one in the same scene.
     """
 
     scene_name: str
@@ -32,6 +36,19 @@ class Plume:
     emission_kg_h: float | None = None
     emission_sigma_kg_h: float | None = None
     emission_note: str = ""
+    source_sigma_m: float = 10.0
+    identification_confidence: float = 1.0
+    ime_sigma_kg: float | None = None
+    flux_kg_h: float | None = None
+    flux_sigma_kg_h: float | None = None
+    wind_speed_m_s: float | None = None
+    wind_from_deg: float | None = None
+    co_gases: tuple[str, ...] = ()
+
+    @property
+    def plume_id(self) -> str:
+        """Identifier unique within a catalog: scene, gas and label."""
+        return f"{self.scene_name}:{self.gas}:{self.label}"
 
     @property
     def n_pixels(self) -> int:

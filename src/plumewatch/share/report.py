@@ -38,7 +38,9 @@ def enhancement_figure(layers: Sequence[MapLayer], sites: Sequence, truth_points
     fig, axes = plt.subplots(1, max(1, len(gases)), figsize=(6.5 * max(1, len(gases)), 6), squeeze=False)
     for ax, gas in zip(axes[0], gases, strict=False):
         gas_layers = [layer for layer in layers if layer.gas == gas]
-        finite = np.concatenate([layer.enhancement_ppmm[np.isfinite(layer.enhancement_ppmm)] for layer in gas_layers])
+        finite = np.concatenate(
+            [layer.enhancement_ppmm[np.isfinite(layer.enhancement_ppmm)] for layer in gas_layers]
+        )
         vmax = float(np.percentile(finite, 99.5)) if finite.size else 1.0
         mesh = None
         for layer in gas_layers:
@@ -59,11 +61,26 @@ def enhancement_figure(layers: Sequence[MapLayer], sites: Sequence, truth_points
             ax.scatter(point[0], point[1], s=160, facecolors="none", edgecolors="#00e0ff", linewidths=1.5)
         for site in sites:
             if gas in site.gases:
-                ax.scatter(site.lon_deg, site.lat_deg, s=60, marker="^",
-                           color=STATUS_COLOURS.get(site.status, "white"), edgecolors="white", linewidths=0.8)
-                ax.annotate(site.site_id, (site.lon_deg, site.lat_deg), xytext=(6, 6), textcoords="offset points",
-                            color="white", fontsize=8)
-        ax.set_title(f"{gas.upper()}: all overflights, catalog sites (triangles), truth (cyan rings)", fontsize=9)
+                ax.scatter(
+                    site.lon_deg,
+                    site.lat_deg,
+                    s=60,
+                    marker="^",
+                    color=STATUS_COLOURS.get(site.status, "white"),
+                    edgecolors="white",
+                    linewidths=0.8,
+                )
+                ax.annotate(
+                    site.site_id,
+                    (site.lon_deg, site.lat_deg),
+                    xytext=(6, 6),
+                    textcoords="offset points",
+                    color="white",
+                    fontsize=8,
+                )
+        ax.set_title(
+            f"{gas.upper()}: all overflights, catalog sites (triangles), truth (cyan rings)", fontsize=9
+        )
         ax.set_xlabel("longitude (°)")
         ax.set_ylabel("latitude (°)")
         ax.set_facecolor("#202020")

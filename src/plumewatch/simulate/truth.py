@@ -65,7 +65,9 @@ class TruthPass:
     enhancement_maps: dict[str, str] = field(default_factory=dict)
 
 
-def write_truth(root: str | Path, sites: list[TruthSite], decoys: list[TruthDecoy], passes: list[TruthPass]) -> Path:
+def write_truth(
+    root: str | Path, sites: list[TruthSite], decoys: list[TruthDecoy], passes: list[TruthPass]
+) -> Path:
     """Write ``root/truth.json``; returns its path."""
     document = {
         "plumewatch_truth": FORMAT_VERSION,
@@ -91,6 +93,8 @@ def read_truth(root: str | Path) -> dict[str, list]:
             "passes": [TruthPass(**p) for p in document.get("passes", [])],
         }
     except FileNotFoundError:
-        raise InputFileError(path, "no truth.json: evaluation needs a survey written by `plumewatch simulate`") from None
+        raise InputFileError(
+            path, "no truth.json: evaluation needs a survey written by `plumewatch simulate`"
+        ) from None
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise InputFileError(path, f"not a readable truth file ({err})") from None

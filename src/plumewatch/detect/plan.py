@@ -1,0 +1,190 @@
+"""What detection reads for each gas: bands, absorption, target model, masks and noise.
+
+Everything here is computed once per scene, before the streaming passes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from plumewatch.detect.masks import MaskPlan, reflectance_factor
+from plumewatch.detect.targets import GasModel, exact_table
+from plumewatch.detect.windows import default_window_nm
+from plumewatch.errors import InputFileError, SensorCoverageError
+from plumewatch.scene import Scene
+
+log = logging.getLogger(__name__)
+
+MIN_BANDS = 3
+# Mask bands: the blue band (clouds) and a few bands spread over the gas windows.
+BLUE_NM = (440.0, 500.0)
+CHECK_BANDS = 8
+# Without a stated plume temperature, a thermal plume is taken to be at the air
+# temperature, which the brightness of the scene's ground bounds from below.
+DEFAULT_PLUME_TEMPERATURE_K = 293.15
+
+
+def scene_regime(scene: Scene) -> str:
+    """'lwir' for thermal-infrared scenes (band centres past 5 um), else 'swir'."""
+    return "lwir" if np.nanmedian(scene.wavelength_nm) > 5000 else "swir"
+
+
+def select_bands(
+    scene: Scene, gas: str, window_nm: tuple[float, float] | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """(band indices, unit absorption per ppm·m, window) for ``gas``; SensorCoverageError if uncovered."""
+    from plumewatch.spectra import unit_absorption
+
+    wavelength_nm = np.asarray(scene.wavelength_nm, dtype=float)
+    if wavelength_nm.size == 0 or not np.isfinite(wavelength_nm).any():
+        raise InputFileError(scene.path, "no wavelength list; detection needs band centres")
+    window = tuple(float(w) for w in (window_nm or default_window_nm(gas, scene_regime(scene))))
+    k = unit_absorption(gas, wavelength_nm, _fwhm(scene))
+    inside = (wavelength_nm >= window[0]) & (wavelength_nm <= window[1]) & scene.band_mask & np.isfinite(k)
+    absorbs = inside & (k > 1e-3 * np.nanmax(np.where(inside, k, 0.0), initial=0.0))
+    if absorbs.sum() < MIN_BANDS:
+        raise SensorCoverageError(
+            f"{scene.path}: the sensor's bands in {window[0]:.0f}-{window[1]:.0f} nm do not cover {gas} "
+            f"({int(absorbs.sum())} absorbing bands, need {MIN_BANDS})"
+        )
+    band_index = np.flatnonzero(inside)
+    return band_index, k[band_index], window
+
+
+def covered_gases(scene: Scene) -> list[str]:
+    """Library gases of the scene's regime whose absorption the scene's bands cover (for ``--gas auto``)."""
+    from plumewatch.spectra import library_gases
+
+    covered = []
+    for gas in library_gases(scene_regime(scene)):
+        try:
+            select_bands(scene, gas)
+        except SensorCoverageError:
+            continue
+        covered.append(gas)
+    if not covered:
+        raise SensorCoverageError(f"{scene.path}: the sensor's bands cover no gas of the spectral library")
+    return covered
+
+
+def gas_model(
+    scene: Scene,
+    gas: str,
+    band_index: np.ndarray,
+    k: np.ndarray,
+    window: tuple[float, float],
+    local_index: np.ndarray,
+    *,
+    exact: bool,
+) -> GasModel:
+    """The GasModel of ``gas``: target kind, air-mass factor and (``exact``) its transmittance table."""
+    regime = scene_regime(scene)
+    if regime == "lwir":
+        vza = np.deg2rad(scene.view_zenith_deg or 0.0)
+        plume_k = float(scene.attrs.get("plume_temperature_k", DEFAULT_PLUME_TEMPERATURE_K))
+        return GasModel(
+            gas,
+            band_index,
+            local_index,
+            k,
+            float(1.0 / np.cos(vza)),
+            window,
+            regime="lwir",
+            plume_radiance=planck_in_scene_units(scene, band_index, plume_k),
+        )
+    amf = scene.air_mass_factor()
+    model = GasModel(gas, band_index, local_index, k, amf, window)
+    if not exact:
+        return model
+    from plumewatch.spectra import transmittance
+
+    wl, fwhm = scene.wavelength_nm[band_index], _fwhm(scene)[band_index]
+    grid, t_grid, slope = exact_table(lambda path: transmittance(gas, path, wl, fwhm), amf)
+    return GasModel(
+        gas,
+        band_index,
+        local_index,
+        k,
+        amf,
+        window,
+        exact_grid_ppmm=grid,
+        exact_transmittance=t_grid,
+        exact_slope_per_ppmm=slope,
+    )
+
+
+def planck_in_scene_units(scene: Scene, band_index: np.ndarray, temperature_k: float) -> np.ndarray:
+    """Blackbody radiance at the band centres in the scene's units (W m-2 sr-1 um-1 or uW nm-1 cm-2 sr-1)."""
+    from plumewatch.spectra import planck_radiance
+
+    w_m2_sr_um = planck_radiance(np.asarray(scene.wavelength_nm, dtype=float)[band_index], temperature_k)
+    units = scene.radiance_units.lower().replace("µ", "u")
+    return w_m2_sr_um * 0.1 if units.startswith("uw") else w_m2_sr_um
+
+
+def mask_plan(scene: Scene, union: np.ndarray, extra: np.ndarray) -> MaskPlan:
+    """Where in the block (``union`` bands, then ``extra`` mask-only bands) each mask looks."""
+    gas_positions = np.arange(len(union))
+    check = gas_positions[np.linspace(0, len(union) - 1, min(CHECK_BANDS, len(union))).round().astype(int)]
+    saturation = scene.attrs.get("saturation_radiance")
+    saturation = None if saturation is None else float(saturation)
+    if scene_regime(scene) == "lwir":
+        return MaskPlan(check, None, saturation_radiance=saturation)
+    all_bands = np.concatenate([union, extra])
+    factor = reflectance_factor(scene.wavelength_nm[all_bands], scene.radiance_units, scene.solar_zenith_deg)
+    if factor is None:
+        log.info(
+            "%s: radiance units %r unknown; reflectance-based masks skipped", scene.path, scene.radiance_units
+        )
+        return MaskPlan(check, None, saturation_radiance=saturation)
+    wl = scene.wavelength_nm[union]
+    short, long = int(np.argmin(wl)), int(np.argmax(wl))
+    blue = len(union) if len(extra) else None
+    return MaskPlan(
+        check,
+        factor[check],
+        short_index=short,
+        long_index=long,
+        blue_index=blue,
+        short_factor=float(factor[short]),
+        long_factor=float(factor[long]),
+        blue_factor=float(factor[blue]) if blue is not None else 1.0,
+        saturation_radiance=saturation,
+    )
+
+
+def extra_mask_bands(scene: Scene) -> np.ndarray:
+    """Scene bands read only for masks: one good blue band in reflected-light scenes, if any."""
+    if scene_regime(scene) == "lwir":
+        return np.array([], dtype=int)
+    wl = np.asarray(scene.wavelength_nm, dtype=float)
+    blue = np.flatnonzero((wl >= BLUE_NM[0]) & (wl <= BLUE_NM[1]) & scene.band_mask)
+    return blue[len(blue) // 2 : len(blue) // 2 + 1]
+
+
+def noise_slope(scene: Scene, union: np.ndarray, mean_radiance: np.ndarray) -> np.ndarray | None:
+    """d(noise variance)/d(radiance) per union band from the sensor's noise model, or None if unknown."""
+    try:
+        from plumewatch.spectra import get_sensor
+
+        sensor = get_sensor(scene.sensor)
+    except Exception:  # noqa: BLE001 - an unknown sensor only means no per-pixel noise term
+        return None
+    if len(sensor.wavelength_nm) != len(scene.wavelength_nm):
+        return None
+    full = np.zeros(len(scene.wavelength_nm))
+    full[union] = mean_radiance
+    low, high = sensor.noise_sigma(full) ** 2, sensor.noise_sigma(1.5 * full) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (high - low)[union] / (0.5 * mean_radiance)
+    return np.where(np.isfinite(slope), np.maximum(slope, 0.0), 0.0)
+
+
+def _fwhm(scene: Scene) -> np.ndarray:
+    fwhm = np.asarray(scene.fwhm_nm, dtype=float)
+    if fwhm.shape == scene.wavelength_nm.shape and np.isfinite(fwhm).all() and (fwhm > 0).all():
+        return fwhm
+    spacing = np.abs(np.gradient(np.asarray(scene.wavelength_nm, dtype=float)))
+    return np.where(np.isfinite(fwhm) & (fwhm > 0), fwhm, spacing) if fwhm.shape == spacing.shape else spacing

@@ -1,0 +1,257 @@
+"""ENVI radiance cubes: open one as a lazy Scene, write one atomically.
+
+The data file is never read whole: ``Scene.radiance`` is a dask array chunked by
+lines whose chunks each open a ``np.memmap`` of the file and copy out their lines,
+so it pickles small (for process pools and dask.distributed) and memory stays flat.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import dask.array as da
+import numpy as np
+
+from plumewatch.atomic import atomic_path
+from plumewatch.errors import InputFileError
+from plumewatch.io.envi_header import (
+    ENVI_DTYPES,
+    INTERLEAVES,
+    EnviHeader,
+    check_data_size,
+    data_path_for,
+    read_header,
+    write_header,
+)
+from plumewatch.scene import Scene
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 32 * 2**20
+_DTYPE_CODES = {np.dtype(v).str[1:]: k for k, v in ENVI_DTYPES.items()}
+_SENSOR_PREFIXES = {"ang": "avirisng", "emit": "emit", "pw": "unknown", "ht": "hytes", "f": "aviris"}
+
+
+class EnviBlockReader:
+    """Array-like over an ENVI data file: indexing returns float32 (line, sample, band) blocks.
+
+    Scaling follows the header: ``raw * gain + offset``, divided by the reflectance
+    scale factor if one is given; values equal to ``data ignore value`` become NaN.
+    """
+
+    ndim = 3
+
+    def __init__(self, header: EnviHeader, data: Path, dtype: np.dtype | type = np.float32):
+        self.header = header
+        self.data = data
+        self.dtype = np.dtype(dtype)
+        self.shape = (header.lines, header.samples, header.bands)
+
+    def __getitem__(self, key: tuple[slice, slice, slice]) -> np.ndarray:
+        h = self.header
+        raw = np.memmap(self.data, dtype=h.dtype, mode="r", offset=h.header_offset, shape=h.file_shape())
+        lines, samples, bands = key
+        if h.interleave == "bil":
+            block = raw[lines, bands, samples].transpose(0, 2, 1)
+        elif h.interleave == "bip":
+            block = raw[lines, samples, bands]
+        else:
+            block = raw[bands, lines, samples].transpose(1, 2, 0)
+        out = np.array(block, dtype=np.float64 if h.dtype.itemsize > 4 else self.dtype)
+        if h.data_ignore_value is not None:
+            nodata = np.asarray(block) == h.data_ignore_value
+        if h.gain is not None:
+            out = out * h.gain[bands]
+        if h.offset is not None:
+            out = out + h.offset[bands]
+        if h.reflectance_scale_factor is not None:
+            out = out / h.reflectance_scale_factor
+        out = out.astype(self.dtype, copy=False)
+        if h.data_ignore_value is not None:
+            out[nodata] = np.nan
+        return out
+
+
+def read_envi_array(
+    path: str | Path, *, dtype: np.dtype | type = np.float32, chunk_bytes: int = CHUNK_BYTES
+) -> tuple[EnviHeader, da.Array]:
+    """The checked header and a lazy (line, sample, band) dask array (float32 by default) for an ENVI file."""
+    header = read_header(path)
+    data = data_path_for(header.path)
+    check_data_size(header, data)
+    reader = EnviBlockReader(header, data, dtype)
+    line_bytes = header.samples * header.bands * reader.dtype.itemsize
+    lines_per_chunk = max(1, min(header.lines, chunk_bytes // max(line_bytes, 1)))
+    array = da.from_array(
+        reader,
+        chunks=(lines_per_chunk, -1, -1),
+        asarray=False,
+        fancy=False,
+        name=f"envi-{data.resolve()}-{data.stat().st_mtime_ns}-{reader.dtype.name}",
+        meta=np.empty((0, 0, 0), reader.dtype),
+    )
+    return header, array
+
+
+def open_envi(path: str | Path) -> Scene:
+    """A lazy Scene from an ENVI radiance cube (header or data path), with its companion geometry files."""
+    from plumewatch.io.companions import read_companions
+
+    header, radiance = read_envi_array(path)
+    if header.wavelength_nm is None:
+        raise InputFileError(
+            header.path, "ENVI header has no 'wavelength' list; a radiance cube needs band centres"
+        )
+    attrs: dict[str, Any] = {
+        "format": "envi",
+        "interleave": header.interleave,
+        "data_type": header.dtype.name,
+        "byte_order": "big" if header.dtype.byteorder == ">" else "little",
+    }
+    attrs.update(wavelength_order(header.wavelength_nm))
+    if attrs["wavelength_order"] == "non-monotonic":
+        log.info(
+            "%s: wavelengths step back at bands %s (overlapping spectrometers); band order kept",
+            header.path,
+            attrs["wavelength_steps_back_at"],
+        )
+    fwhm = header.fwhm_nm
+    if fwhm is None:
+        fwhm = fwhm_from_spacing(header.wavelength_nm)
+        attrs["fwhm_source"] = "estimated from band spacing (header has no fwhm)"
+        log.warning("%s: header has no fwhm; estimating it from band spacing", header.path)
+    if header.reflectance_scale_factor is not None:
+        attrs["quantity"] = "reflectance"
+    geometry = read_companions(header)
+    attrs.update(geometry.attrs)
+    name = header.path.stem
+    return Scene(
+        name=name,
+        path=header.path,
+        radiance=radiance,
+        wavelength_nm=header.wavelength_nm,
+        fwhm_nm=fwhm,
+        radiance_units=_units(header),
+        sensor=sensor_name(header),
+        good_bands=header.good_bands,
+        acquired=header.acquired or geometry.acquired,
+        lon_deg=geometry.lon_deg,
+        lat_deg=geometry.lat_deg,
+        solar_zenith_deg=geometry.solar_zenith_deg,
+        view_zenith_deg=geometry.view_zenith_deg,
+        pixel_size_m=geometry.pixel_size_m,
+        attrs=attrs,
+    )
+
+
+def write_envi(
+    hdr_path: str | Path,
+    array: np.ndarray | da.Array,
+    *,
+    interleave: str = "bil",
+    metadata: dict[str, Any] | None = None,
+) -> Path:
+    """Write a (line, sample, band) array as ENVI ``X.img`` + ``X.hdr`` (atomic); returns the header path.
+
+    ``metadata`` holds ENVI header keys (``wavelength`` in nm, ``fwhm``, ``band names``,
+    ``description``, ``data ignore value``, ``map info``, ``acquisition time`` ...).
+    Written little-endian in the array's dtype, line chunk by line chunk.
+    """
+    hdr_path = Path(hdr_path)
+    if hdr_path.suffix.lower() != ".hdr":
+        raise ValueError(f"ENVI header path must end in .hdr: {hdr_path}")
+    if interleave not in INTERLEAVES:
+        raise ValueError(f"interleave must be one of {INTERLEAVES}, not {interleave!r}")
+    if array.ndim != 3:
+        raise ValueError(f"array must be (line, sample, band), got shape {array.shape}")
+    dtype = np.dtype(array.dtype).newbyteorder("<")
+    code = _DTYPE_CODES.get(dtype.str[1:])
+    if code is None:
+        raise ValueError(f"no ENVI data type for {array.dtype}")
+    lines, samples, bands = (int(n) for n in array.shape)
+    meta = {k.lower(): v for k, v in (metadata or {}).items()}
+    if "wavelength" in meta and "wavelength units" not in meta:
+        meta["wavelength units"] = "Nanometers"
+    meta.update(
+        {
+            "samples": samples,
+            "lines": lines,
+            "bands": bands,
+            "header offset": 0,
+            "data type": code,
+            "interleave": interleave,
+            "byte order": 0,
+        }
+    )
+    data_path = hdr_path.with_suffix(".img")
+    with atomic_path(data_path) as tmp_data:
+        _write_data(tmp_data, array, dtype, interleave)
+        with atomic_path(hdr_path) as tmp_hdr:
+            write_header(tmp_hdr, meta)
+    return hdr_path
+
+
+def wavelength_order(wavelength_nm: np.ndarray) -> dict[str, Any]:
+    """``wavelength_order`` (ascending, descending or non-monotonic) and the bands where it steps back."""
+    step = np.diff(wavelength_nm)
+    if np.all(step > 0):
+        return {"wavelength_order": "ascending"}
+    if np.all(step < 0):
+        return {"wavelength_order": "descending"}
+    back = (np.flatnonzero(step <= 0) + 1).tolist()
+    return {"wavelength_order": "non-monotonic", "wavelength_steps_back_at": back}
+
+
+def fwhm_from_spacing(wavelength_nm: np.ndarray) -> np.ndarray:
+    """FWHM (nm) estimated as each band's distance to its nearest neighbour in wavelength."""
+    if wavelength_nm.size < 2:
+        return np.full(wavelength_nm.shape, np.nan)
+    order = np.argsort(wavelength_nm)
+    sorted_nm = wavelength_nm[order]
+    gaps = np.diff(sorted_nm)
+    nearest = np.minimum(np.r_[gaps, np.inf], np.r_[np.inf, gaps])
+    out = np.empty_like(wavelength_nm, dtype=np.float64)
+    out[order] = nearest
+    return out
+
+
+def sensor_name(header: EnviHeader) -> str:
+    """Sensor from the header's `sensor type`, else from the file name's prefix (ang -> avirisng)."""
+    stated = str(header.raw.get("sensor type", "")).strip().lower().replace("-", "").replace(" ", "")
+    if stated and stated != "unknown":
+        return stated
+    name = header.path.name.lower()
+    for prefix, sensor in sorted(_SENSOR_PREFIXES.items(), key=lambda kv: -len(kv[0])):
+        if name.startswith(prefix) and name[len(prefix) : len(prefix) + 1].isdigit():
+            return sensor
+    return "unknown"
+
+
+def _units(header: EnviHeader) -> str:
+    if header.reflectance_scale_factor is not None:
+        return "reflectance (unitless)"
+    for key in ("radiance units", "data units"):
+        if header.raw.get(key):
+            return str(header.raw[key]).strip()
+    return "uW nm-1 cm-2 sr-1"
+
+
+def _write_data(path: Path, array: np.ndarray | da.Array, dtype: np.dtype, interleave: str) -> None:
+    lines, samples, bands = (int(n) for n in array.shape)
+    shape = {"bil": (lines, bands, samples), "bip": (lines, samples, bands), "bsq": (bands, lines, samples)}
+    if lines * samples * bands == 0:
+        raise ValueError("cannot write an empty cube")
+    out = np.memmap(path, dtype=dtype, mode="w+", shape=shape[interleave])
+    step = max(1, CHUNK_BYTES // max(samples * bands * dtype.itemsize, 1))
+    for start in range(0, lines, step):
+        block = np.asarray(array[start : start + step]).astype(dtype, copy=False)
+        if interleave == "bil":
+            out[start : start + step] = block.transpose(0, 2, 1)
+        elif interleave == "bip":
+            out[start : start + step] = block
+        else:
+            out[:, start : start + step] = block.transpose(2, 0, 1)
+    out.flush()
+    del out

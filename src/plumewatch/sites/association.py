@@ -1,0 +1,104 @@
+"""Associating plumes with sites: distance gates from geolocation uncertainty and plume extent, and gas.
+
+A plume joins the known site that scores best, if any passes its gate:
+
+- same gas: the plume's source lies within ``GATE_SIGMAS`` combined 1-sigma of the site
+  (bounded to [``MIN_GATE_M``, ``MAX_GATE_M``]), or the plume's outline, widened by that
+  1-sigma, covers the site and the source is within ``MAX_GATE_M`` (a source point placed
+  downwind of the true source still covers it);
+- another gas: only within ``COLOCATED_SIGMAS`` combined 1-sigma of the site: gases seen at
+  the same spot are one facility, gases from a site next door are not.
+
+Positions are inverse-variance weighted means of the plumes' source points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from plumewatch.geo.footprint import distance_m
+
+GATE_SIGMAS = 3.0
+COLOCATED_SIGMAS = 2.0
+MIN_GATE_M = 15.0
+MAX_GATE_M = 100.0
+METRES_PER_DEG_LAT = 111_195.0
+
+
+@dataclass
+class SiteState:
+    """A site as association sees it: position and gases (``key`` is the database row, or None if new)."""
+
+    key: int | None
+    lon_deg: float
+    lat_deg: float
+    sigma_m: float
+    gases: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class SourceFix:
+    """One plume's source point with its 1-sigma (m), gas and outline."""
+
+    lon_deg: float
+    lat_deg: float
+    sigma_m: float
+    gas: str
+    outline: BaseGeometry | None = None
+
+
+def gate_m(site_sigma_m: float, source_sigma_m: float) -> float:
+    """Association gate (m) for a site and a source point with these 1-sigma uncertainties."""
+    return float(np.clip(GATE_SIGMAS * np.hypot(site_sigma_m, source_sigma_m), MIN_GATE_M, MAX_GATE_M))
+
+
+def best_site(fix: SourceFix, sites: Sequence[SiteState]) -> SiteState | None:
+    """The site a source point belongs to, or None when it passes no site's gate."""
+    best, best_score = None, np.inf
+    for site in sites:
+        d = distance_m(fix.lon_deg, fix.lat_deg, site.lon_deg, site.lat_deg)
+        combined = float(np.hypot(site.sigma_m, fix.sigma_m))
+        if fix.gas in site.gases or not site.gases:
+            gate = gate_m(site.sigma_m, fix.sigma_m)
+            score = d / gate
+            if score > 1.0 and _outline_covers(fix, site, combined) and d <= MAX_GATE_M:
+                score = 1.0 + d / MAX_GATE_M
+            elif score > 1.0:
+                continue
+        else:
+            colocated = COLOCATED_SIGMAS * combined
+            if d > colocated:
+                continue
+            score = 2.0 + d / colocated
+        if score < best_score:
+            best, best_score = site, score
+    return best
+
+
+def weighted_position(fixes: Sequence[SourceFix]) -> tuple[float, float, float]:
+    """(lon, lat, 1-sigma m) of the inverse-variance weighted mean of source points."""
+    lon = np.array([f.lon_deg for f in fixes])
+    lat = np.array([f.lat_deg for f in fixes])
+    weights = 1.0 / np.array([max(f.sigma_m, 1e-3) for f in fixes]) ** 2
+    lat0 = float(np.average(lat, weights=weights))
+    lon0 = float(np.average(lon, weights=weights))
+    east = (lon - lon0) * METRES_PER_DEG_LAT * np.cos(np.deg2rad(lat0))
+    north = (lat - lat0) * METRES_PER_DEG_LAT
+    formal = 1.0 / weights.sum()
+    if len(fixes) > 1:
+        # The scatter of the fixes, when it exceeds their stated errors, is the better error of the mean.
+        scatter = float(np.average(east**2 + north**2, weights=weights)) / 2.0 / (len(fixes) - 1)
+        return lon0, lat0, float(np.sqrt(max(formal, scatter)))
+    return lon0, lat0, float(np.sqrt(formal))
+
+
+def _outline_covers(fix: SourceFix, site: SiteState, combined_sigma_m: float) -> bool:
+    if fix.outline is None or fix.outline.is_empty:
+        return False
+    widen_deg = combined_sigma_m / METRES_PER_DEG_LAT
+    return fix.outline.buffer(widen_deg).covers(Point(site.lon_deg, site.lat_deg))

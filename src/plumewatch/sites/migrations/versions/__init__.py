@@ -1,0 +1,1 @@
+"""Alembic revisions of the site catalog, one linear chain (see ../README.md)."""

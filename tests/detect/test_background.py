@@ -1,0 +1,66 @@
+"""Streaming background statistics and covariance shrinkage."""
+
+import numpy as np
+import pytest
+
+from plumewatch.detect.background import Background, ColumnStats, merge_all
+from plumewatch.detect.shrinkage import shrink_covariance
+
+
+def test_chunked_statistics_equal_one_pass(synthetic):
+    cube = synthetic(1, lines=90, samples=6, bands=12).radiance
+    usable = np.ones(cube.shape[:2], dtype=bool)
+    usable[5, 2] = usable[40, 0] = False
+    whole = ColumnStats.from_block(cube.copy(), usable)
+    parts = merge_all(
+        [ColumnStats.from_block(cube[i : i + 17].copy(), usable[i : i + 17]) for i in range(0, 90, 17)]
+    )
+    np.testing.assert_allclose(parts.scatter, whole.scatter, rtol=1e-6, atol=1e-9)
+    pixels = cube[:, 2][usable[:, 2]].astype(np.float64)
+    np.testing.assert_allclose(whole.mean[2], pixels.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        whole.scatter[2] / len(pixels), np.cov(pixels.T, bias=True), rtol=1e-4, atol=1e-9
+    )
+
+
+def test_grouped_statistics_pool_columns(synthetic):
+    cube = synthetic(2, lines=50, samples=6, bands=8).radiance
+    grouped = ColumnStats.from_block(cube.copy()).grouped(np.arange(6) // 3)
+    pixels = cube[:, 3:6].reshape(-1, 8).astype(np.float64)
+    np.testing.assert_allclose(grouped.mean[1], pixels.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(grouped.covariance[1], np.cov(pixels.T, bias=True), rtol=1e-4, atol=1e-9)
+
+
+def test_dead_band_and_empty_column_survive(synthetic):
+    syn = synthetic(3, lines=100, samples=4, bands=10, plumes=())
+    cube = syn.radiance.copy()
+    cube[..., 3] = 7.0  # a dead band: zero variance
+    usable = np.ones((100, 4), dtype=bool)
+    usable[:, 1] = False  # a column with no usable pixel
+    background = Background.fit(ColumnStats.from_block(cube, usable).grouped(np.arange(4)), np.arange(10))
+    assert background.usable.tolist() == [True, False, True, True]
+    assert not background.band_ok[0, 3] and background.band_ok[0, 2]
+    assert np.isfinite(background.cholesky).all()
+
+
+@pytest.mark.parametrize("method", ["oas", "lw"])
+def test_analytic_shrinkage_weight_falls_with_samples(method):
+    rng = np.random.default_rng(5)
+    mixing = np.eye(20) + 0.8 * rng.normal(size=(20, 20))
+    few = np.cov((rng.normal(size=(30, 20)) @ mixing).T, bias=True)
+    many = np.cov((rng.normal(size=(20000, 20)) @ mixing).T, bias=True)
+    shrunk, rho_few = shrink_covariance(few[None], np.array([30.0]), method=method)
+    _, rho_many = shrink_covariance(many[None], np.array([20000.0]), method=method)
+    np.testing.assert_allclose(np.diag(shrunk[0]), np.diag(few))
+    assert rho_many[0] < 0.05 < rho_few[0] <= 1.0
+
+
+def test_leave_one_out_weight_is_small_for_high_snr_and_large_for_few_samples(synthetic):
+    cube = synthetic(4, lines=400, samples=2, bands=40, plumes=()).radiance
+    stats = ColumnStats.from_block(cube.copy()).grouped(np.zeros(2, dtype=int))
+    _, rho = shrink_covariance(stats.covariance, stats.count, method="loo")
+    assert rho[0] < 1e-3
+    rng = np.random.default_rng(0)
+    few = rng.normal(size=(25, 40))  # white noise, fewer samples than twice the bands: shrink hard
+    _, rho_white = shrink_covariance(np.cov(few.T, bias=True)[None], np.array([25.0]), method="loo")
+    assert rho_white[0] > 0.3

@@ -1,0 +1,98 @@
+"""Each filter on synthetic clutter with plumes injected by the exact Beer-Lambert model."""
+
+import numpy as np
+import pytest
+
+from plumewatch.detect.ace import AceFilter
+from plumewatch.detect.background import Background, ColumnStats
+from plumewatch.detect.cluster import ClusterFilter, ClusterModel
+from plumewatch.detect.cmf import LinearFilter, matched_filter
+from plumewatch.detect.exact import ExactFilter
+from plumewatch.detect.sparse import SparseFilter
+
+PEAKS = (1000.0, 4000.0, 16000.0)
+
+
+def _fit(cls, train, gas, **kw):
+    stats = ColumnStats.from_block(train.copy()).grouped(np.arange(train.shape[1]))
+    return cls.fit(Background.fit(stats, gas.local_index), gas, train.shape[2], **kw)
+
+
+@pytest.fixture(scope="module")
+def scene(synthetic):
+    """Background statistics from plume-free lines; plumes of 1000, 4000 and 16000 ppm·m in other lines."""
+    make_synthetic = synthetic
+    clean = make_synthetic(7, lines=800, samples=8, bands=40, plumes=())
+    plumes = tuple((40 + 80 * i, 4, peak) for i, peak in enumerate(PEAKS))
+    test = make_synthetic(7, lines=240, samples=8, bands=40, plumes=plumes, plume_radius=2.5, pixel_seed=1)
+    return clean, test
+
+
+def _ratio_at_peaks(enhancement, truth):
+    return [float(np.median(enhancement[truth > 0.9 * p] / truth[truth > 0.9 * p])) for p in PEAKS]
+
+
+def test_linear_filter_is_unbiased_for_thin_plumes_with_honest_sigma(scene):
+    clean, test = scene
+    filt = _fit(LinearFilter, clean.radiance[:400], clean.gas)
+    out = filt.apply(clean.radiance[400:])  # independent lines: out-of-sample
+    assert abs(np.mean(out.enhancement_ppmm)) < 0.1 * np.median(filt.sigma_ppmm)
+    np.testing.assert_allclose(np.std(out.enhancement_ppmm, axis=0), filt.sigma_ppmm, rtol=0.2)
+    ratios = _ratio_at_peaks(filt.apply(test.radiance).enhancement_ppmm / test.albedo, test.truth_ppmm)
+    assert ratios[0] == pytest.approx(1.0, abs=0.15)
+    assert ratios[2] < 0.85  # the linear model under-estimates strong plumes
+
+
+def test_exact_filter_stays_unbiased_for_strong_plumes(scene):
+    clean, test = scene
+    out = _fit(ExactFilter, clean.radiance, clean.gas).apply(test.radiance)
+    for ratio in _ratio_at_peaks(out.enhancement_ppmm, test.truth_ppmm):
+        assert ratio == pytest.approx(1.0, abs=0.1)
+    np.testing.assert_allclose(np.median(out.albedo / test.albedo), 1.0, atol=0.05)
+    background = test.truth_ppmm < 1
+    z = out.enhancement_ppmm[background] / out.uncertainty_ppmm[background]
+    assert 0.7 < np.std(z) < 1.3
+
+
+def test_sparse_filter_is_non_negative_and_zero_on_background(scene):
+    clean, test = scene
+    filt = _fit(SparseFilter, clean.radiance, clean.gas)
+    out = filt.apply(test.radiance)
+    sparse = filt.sparsify(out.enhancement_ppmm, out.albedo)
+    assert (sparse >= 0).all()
+    assert np.mean(sparse[test.truth_ppmm < 1] == 0) > 0.9
+    assert np.median(sparse[test.truth_ppmm > 3600]) > 2000
+
+
+def test_ace_significance_is_bounded_by_sqrt_bands(scene):
+    clean, test = scene
+    out = _fit(AceFilter, clean.radiance, clean.gas).apply(test.radiance)
+    significance = out.enhancement_ppmm / out.uncertainty_ppmm
+    assert np.all(np.abs(significance) <= np.sqrt(40) + 1e-3)
+    assert np.median(significance[test.truth_ppmm > 3600]) > 3 * np.std(significance[test.truth_ppmm < 1])
+
+
+def test_cluster_filter_assigns_classes_and_detects(scene):
+    clean, test = scene
+    model = ClusterModel.fit(clean.radiance[::4], k=3)
+    labels = model.assign(clean.radiance)
+    assert labels.min() >= 0 and labels.max() < model.classes
+    block = clean.radiance.copy()
+    groups = np.arange(8) // 4
+    pooled = Background.fit(ColumnStats.from_block(block.copy()).grouped(groups), clean.gas.local_index)
+    class_stats = []
+    for k in range(model.classes):
+        usable = labels == k
+        class_stats.append(ColumnStats.from_block(block.copy(), usable).grouped(groups))
+    filt = ClusterFilter.fit(model, class_stats, pooled, clean.gas, 40)
+    out = filt.apply(test.radiance)
+    assert np.median(out.enhancement_ppmm[test.truth_ppmm > 3600]) > 5 * np.std(
+        out.enhancement_ppmm[test.truth_ppmm < 1]
+    )
+
+
+def test_one_call_matched_filter(scene):
+    clean, _ = scene
+    out = matched_filter(clean.radiance, clean.gas)
+    assert out.enhancement_ppmm.shape == clean.radiance.shape[:2]
+    assert np.isfinite(out.uncertainty_ppmm).all()

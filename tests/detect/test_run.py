@@ -1,0 +1,102 @@
+"""detect_scene end to end on small Scenes: methods, masks, bad input, chunking and a dask cluster."""
+
+import logging
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+
+from plumewatch.detect.run import METHODS, detect_scene
+from plumewatch.errors import InputFileError, SensorCoverageError
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_finds_the_plume(scene_factory, method):
+    scene, truth = scene_factory()
+    retrieval = detect_scene(scene, ["ch4"], method=method)["ch4"]
+    enhancement = retrieval.enhancement_ppmm
+    assert enhancement.shape == truth.shape and enhancement.dtype == np.float32
+    plume, background = truth > 3000, truth < 1
+    assert np.nanmedian(enhancement[plume]) > 5 * np.nanstd(enhancement[background])
+    assert retrieval.info["method"] == method
+    assert retrieval.albedo is not None and np.nanmedian(retrieval.albedo) == pytest.approx(1.0, abs=0.2)
+    assert set(retrieval.info["masks"]) >= {"nodata", "saturated", "hot", "cloud", "dark", "bright_outlier"}
+
+
+def test_default_method_is_within_ten_percent_at_the_plume_core(scene_factory):
+    scene, truth = scene_factory(plumes=((60, 6, 2000.0), (140, 6, 12000.0)))
+    enhancement = detect_scene(scene, ["ch4"])["ch4"].enhancement_ppmm
+    for peak in (2000.0, 12000.0):
+        core = truth > 0.9 * peak
+        assert np.nanmedian(enhancement[core] / truth[core]) == pytest.approx(1.0, abs=0.1)
+
+
+def test_chunking_does_not_change_the_result(scene_factory):
+    scene, _ = scene_factory()
+    a = detect_scene(scene, ["ch4"], method="cmf")["ch4"]
+    b = detect_scene(scene, ["ch4"], method="cmf", chunk_bytes=2**16)["ch4"]
+    # float32 GEMMs round differently per chunk; 2% of the 1-sigma noise is far below anything that matters
+    tolerance = 0.02 * float(np.nanmedian(a.uncertainty_ppmm))
+    np.testing.assert_allclose(a.enhancement_ppmm, b.enhancement_ppmm, atol=tolerance)
+
+
+def test_masks_are_applied_and_counted(scene_factory):
+    scene, _ = scene_factory()
+    cube = scene.radiance.compute()
+    cube[10, 3, :] = np.nan  # no data
+    cube[20, 4, :] *= 40.0  # brighter than any reflecting surface
+    cube[30, 5, -20:] *= 25.0  # emission rising to the long end: a flare
+    scene = type(scene)(**{**scene.__dict__, "radiance": da.from_array(cube, chunks=(50, -1, -1))})
+    retrieval = detect_scene(scene, ["ch4"], method="cmf")["ch4"]
+    masks = retrieval.info["masks"]
+    assert masks["nodata"] == 1 and masks["saturated"] >= 1 and masks["hot"] >= 1
+    for line, sample in ((10, 3), (20, 4), (30, 5)):
+        assert not retrieval.valid[line, sample] and np.isnan(retrieval.enhancement_ppmm[line, sample])
+
+
+def test_constant_and_empty_columns_are_masked_with_a_warning(scene_factory, caplog):
+    scene, _ = scene_factory()
+    cube = scene.radiance.compute()
+    cube[:, 2, :] = cube[:, 2, :].mean(axis=0)  # a stuck detector column
+    cube[:, 7, :] = np.nan
+    scene = type(scene)(**{**scene.__dict__, "radiance": da.from_array(cube, chunks=(50, -1, -1))})
+    with caplog.at_level(logging.WARNING, logger="plumewatch.detect.run"):
+        retrieval = detect_scene(scene, ["ch4"], method="cmf")["ch4"]
+    assert "constant radiance" in caplog.text and "no usable pixel" in caplog.text
+    assert not retrieval.valid[:, 2].any() and not retrieval.valid[:, 7].any()
+    assert retrieval.valid[:, 0].all()
+
+
+def test_all_nan_cube_is_an_error(scene_factory):
+    scene, _ = scene_factory()
+    nan = da.full(scene.radiance.shape, np.nan, dtype=np.float32, chunks=(50, -1, -1))
+    with pytest.raises(InputFileError, match="no usable pixel"):
+        detect_scene(type(scene)(**{**scene.__dict__, "radiance": nan}), ["ch4"])
+
+
+def test_gas_outside_the_bands_is_a_coverage_error(scene_factory):
+    scene, _ = scene_factory()
+    with pytest.raises(SensorCoverageError, match="do not cover"):
+        detect_scene(scene, ["ch4"], window_nm=(400.0, 900.0))
+
+
+def test_unknown_method_is_an_error(scene_factory):
+    scene, _ = scene_factory()
+    with pytest.raises(InputFileError, match="unknown detection method"):
+        detect_scene(scene, ["ch4"], method="magic")
+
+
+def test_same_result_on_a_dask_distributed_cluster(scene_factory):
+    from dask.distributed import Client, LocalCluster
+
+    scene, _ = scene_factory()
+    with dask.config.set(scheduler="synchronous"):
+        local = detect_scene(scene, ["ch4"], method="exact")["ch4"]
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster),
+    ):
+        remote = detect_scene(scene, ["ch4"], method="exact")["ch4"]
+    np.testing.assert_array_equal(local.valid, remote.valid)
+    np.testing.assert_allclose(local.enhancement_ppmm, remote.enhancement_ppmm, rtol=1e-5, atol=1e-3)
