@@ -1,9 +1,13 @@
 """Processing a simulated survey: process pool and dask.distributed agree, and re-running adds nothing."""
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
 from plumewatch.cli import main
+from plumewatch.io.cog import validate_cog
+from plumewatch.io.stac import validate_item
 from plumewatch.io.survey import read_survey
 from plumewatch.process import process_survey
 from plumewatch.simulate.survey import simulate_survey
@@ -40,9 +44,13 @@ def test_process_pool_then_rerun_is_idempotent(survey, tmp_path):
         assert again == []
         assert counts(catalog) == first
         assert key(catalog.sites()) == key(sites)
-    assert (
-        sorted(p.suffix for p in (tmp_path / "products").iterdir() if p.name.endswith(".tif")) == [".tif"] * 6
-    )
+    products = sorted(p.name for p in (tmp_path / "products").iterdir())
+    line_grid = [name for name in products if name.endswith(".tif") and not name.endswith("_ortho.tif")]
+    ortho = [name for name in products if name.endswith("_ortho.tif")]
+    stac = [name for name in products if name.endswith("_ortho.stac.json")]
+    assert len(line_grid) == len(ortho) == len(stac) == 6
+    assert validate_cog(tmp_path / "products" / ortho[0])[0]
+    validate_item(json.loads((tmp_path / "products" / stac[0]).read_text()))
     truth = read_truth(survey.root)
     assert len(sites) >= len(truth["sites"]) - 1
     assert all(s.n_overflights >= 1 for s in sites)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import dask
 
-from plumewatch.detect.outputs import write_retrieval_products
+from plumewatch.detect.outputs import write_orthorectified_products, write_retrieval_products
 from plumewatch.detect.run import detect_scene
 from plumewatch.errors import InputFileError
 from plumewatch.geo.footprint import footprint_polygon
-from plumewatch.io.envi import open_envi
+from plumewatch.io.scene_readers import open_scene
 from plumewatch.io.survey import FlightLine, Survey
 from plumewatch.plumes.cogas import link_co_gases
 from plumewatch.plumes.plume import Overflight
@@ -46,15 +46,16 @@ class LineJob:
     gases: tuple[str, ...]
     products_dir: Path
     sensor: str
+    orthorectify: bool = True
 
 
 def process_flight_line(job: LineJob) -> Overflight:
     """Detect the gases in one flight line, write its products and return its Overflight with plumes."""
     # Lines already run in parallel processes; threads inside each would only contend for the cores.
     with dask.config.set(scheduler="synchronous"):
-        scene = open_envi(job.line.radiance)
+        scene = open_scene(job.line.radiance)
         if scene.lon_deg is None or scene.lat_deg is None:
-            raise InputFileError(job.line.radiance, "no per-pixel geolocation (no _loc companion file)")
+            raise InputFileError(job.line.radiance, "no per-pixel geolocation (no _loc, _igm or _glt file)")
         _check_time(job.line, scene.acquired)
         retrievals = detect_scene(scene, list(job.gases))
     pixel_size_m = scene.pixel_size_m or DEFAULT_PIXEL_SIZE_M
@@ -65,6 +66,8 @@ def process_flight_line(job: LineJob) -> Overflight:
     plumes = []
     for retrieval in retrievals.values():
         write_retrieval_products(job.products_dir, scene, retrieval)
+        if job.orthorectify:
+            write_orthorectified_products(job.products_dir, scene, retrieval, acquired=job.line.acquired)
         plumes += segment_plumes(
             retrieval,
             scene.lon_deg,
@@ -93,10 +96,18 @@ def process_survey(
     *,
     workers: int = 2,
     scheduler: str | None = None,
+    orthorectify: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Overflight], list[Alert]]:
-    """Run every flight line, then ingest the overflights into the catalog in time order."""
-    jobs = [LineJob(line, tuple(gases), Path(products_dir), survey.sensor) for line in survey.flight_lines]
+    """Run every flight line, then ingest the overflights into the catalog in time order.
+
+    Each line's products go to ``products_dir``: the line x sample GeoTIFF and JSON per gas and,
+    with ``orthorectify``, a UTM Cloud-Optimized GeoTIFF with its STAC item.
+    """
+    jobs = [
+        LineJob(line, tuple(gases), Path(products_dir), survey.sensor, orthorectify)
+        for line in survey.flight_lines
+    ]
     overflights = run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress)
     ordered = sorted(overflights, key=lambda o: (o.acquired, o.scene_name))
     warn_simultaneous_overlaps(ordered)

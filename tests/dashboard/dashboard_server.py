@@ -35,8 +35,11 @@ def free_port() -> int:
 @contextmanager
 def serve(url: str, *, products_dir: Path | None, layers_dir: Path | None) -> Iterator[str]:
     """Run `plumewatch serve`'s app over ``url`` until the block ends; yields its base URL."""
-    app = create_app(url, settings=ApiSettings(rate_limit="100000/minute", products_dir=products_dir))
-    app.state.dashboard.settings = DashboardSettings(layers_dir=layers_dir)
+    app = create_app(
+        url,
+        settings=ApiSettings(rate_limit="100000/minute", products_dir=products_dir),
+        dashboard=DashboardSettings(layers_dir=layers_dir),
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -22,8 +22,7 @@ from plumewatch.share.store import ShareStore
 def client(world):
     """A TestClient over the real app with the world's products and layers."""
     settings = ApiSettings(rate_limit="100000/minute", products_dir=world.products_dir)
-    app = create_app(world.url, settings=settings)
-    app.state.dashboard.settings = DashboardSettings(layers_dir=world.layers_dir)
+    app = create_app(world.url, settings=settings, dashboard=DashboardSettings(layers_dir=world.layers_dir))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -159,3 +158,14 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     settings = DashboardSettings()
     assert (settings.layers_dir, settings.operational_tlp, settings.operational_release_to) == (
         tmp_path, "green", ("DE", "NATO"))
+
+
+def test_serve_layers_option_reaches_the_dashboard(world, monkeypatch):
+    from plumewatch.cli import build_parser
+    from plumewatch.cli import serve as serve_cli
+
+    seen = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: seen.update(app=app, **kw))
+    args = build_parser().parse_args(["serve", "--db", world.url, "--layers", str(world.layers_dir), "--port", "0"])
+    assert serve_cli.run(args) == 0
+    assert seen["app"].state.dashboard.settings.layers_dir == world.layers_dir

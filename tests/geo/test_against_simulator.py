@@ -1,13 +1,9 @@
 """Georeferencing from the simulator's telemetry lands on the simulator's own per-pixel truth (_loc)."""
 
-from dataclasses import replace
-from datetime import timedelta
-
 import numpy as np
 import pyproj
 import pytest
 
-from plumewatch.geo.footprint import utm_crs_for
 from plumewatch.geo.pushbroom import PushbroomGeometry, georeference_from_track, project_pushbroom
 from plumewatch.io.envi import open_envi
 from plumewatch.io.survey import read_survey
@@ -26,50 +22,47 @@ def survey(tmp_path_factory):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulate/geometry.py moves the footprint right for positive roll (ST 0601: right wing "
-    "down points a nadir sensor left) and flies headings from UTM grid north (telemetry heading is "
-    "true north); measured median 1.7-3.5 m vs the 2.5 m half-pixel limit. Remove this marker once "
-    "the simulator follows ST 0601 conventions.",
-)
+def _klv_sensor(line) -> tuple[float, float]:
+    """Sensor field of view (deg) and ground height (m) as the line's ST 0601 KLV reports them."""
+    fields = read_track(line.telemetry.with_suffix(".klv")).attrs["fields"]
+    return float(np.median(fields["sensor_hfov_deg"])), float(np.median(fields["frame_center_elev_m"]))
+
+
+def _sample0_side_deg(lon: np.ndarray, lat: np.ndarray) -> float:
+    """Azimuth from the middle line's last sample to its first, minus the flight azimuth (deg, -180..180)."""
+    middle = lon.shape[0] // 2
+    flight = GEOD.inv(lon[0, middle], lat[0, middle], lon[-1, middle], lat[-1, middle])[0]
+    across = GEOD.inv(lon[middle, -1], lat[middle, -1], lon[middle, 0], lat[middle, 0])[0]
+    return (across - flight + 180.0) % 360.0 - 180.0
+
+
 @pytest.mark.parametrize("suffix", ["klv", "csv"])
 def test_telemetry_projection_matches_simulated_loc_within_half_a_pixel(survey, suffix):
     for line in survey.flight_lines:
         scene = open_envi(line.radiance)
         track = read_track(line.telemetry.with_suffix(f".{suffix}"))
-        klv = read_track(line.telemetry.with_suffix(".klv"))
-        fov_deg = float(np.median(klv.attrs["fields"]["sensor_hfov_deg"]))
-        lines, samples, _ = scene.shape
-        line_period = (track.time[-1] - track.time[0]) / (len(track) - 1)
-        start = np.datetime64(scene.acquired.replace(tzinfo=None) + timedelta(0), "us")
-        line_times = start + np.arange(lines) * line_period
-        terrain_m = float(np.median(klv.attrs["fields"]["frame_center_elev_m"]))
+        # The CSV log has one fix per scan line: its times are the scan-line times.
+        line_times = read_track(line.telemetry.with_suffix(".csv")).time
+        fov_deg, terrain_m = _klv_sensor(line)
         lon, lat, _, info = georeference_from_track(
-            track, line_times, PushbroomGeometry(samples, fov_deg), terrain_m
+            track, line_times, PushbroomGeometry(scene.shape[1], fov_deg), terrain_m
         )
-        assert info["lines_without_position"] == 0
+        assert info["lines_without_position"] == 0 and np.isfinite(lon).all()
         error = GEOD.inv(lon, lat, scene.lon_deg, scene.lat_deg)[2]
         assert np.median(error) < 0.5 * scene.pixel_size_m, (line.name, suffix, np.median(error))
+        # ST 0601 / pushbroom convention: sample 0 lies left of the flight direction, in both grids.
+        for grid in ((lon, lat), (scene.lon_deg, scene.lat_deg)):
+            assert _sample0_side_deg(*grid) == pytest.approx(-90.0, abs=5.0), (line.name, suffix)
 
 
-def test_with_the_simulators_conventions_undone_the_geometries_agree_to_centimetres(survey):
-    # Undo the two mismatches named in the xfail above: negate roll, turn grid headings to true north.
-    # This shows they are the whole difference (what is left is the KLV field of view's 16-bit quantisation);
-    # drop it together with the xfail once the simulator is fixed.
+def test_simulator_conventions_match_st0601_to_centimetres(survey):
+    # Positive roll = right wing down (footprint moves left), heading from true north: with the
+    # simulator's exact telemetry (CSV) every pixel lands within centimetres of its _loc; what is left
+    # is the KLV field of view's 16-bit quantisation. A sign or north-reference slip shows as metres.
     for line in survey.flight_lines:
         scene = open_envi(line.radiance)
         track = read_track(line.telemetry.with_suffix(".csv"))
-        utm = utm_crs_for(float(np.median(scene.lon_deg)), float(np.median(scene.lat_deg)))
-        convergence = np.asarray(
-            pyproj.Proj(utm).get_factors(track.lon_deg, track.lat_deg).meridian_convergence
-        )
-        track = replace(
-            track, roll_deg=-track.roll_deg, heading_deg=(track.heading_deg + convergence) % 360.0
-        )
-        klv = read_track(line.telemetry.with_suffix(".klv"))
-        geometry = PushbroomGeometry(scene.shape[1], float(np.median(klv.attrs["fields"]["sensor_hfov_deg"])))
-        terrain_m = float(np.median(klv.attrs["fields"]["frame_center_elev_m"]))
-        lon, lat, _ = project_pushbroom(track, geometry, terrain_m)
+        fov_deg, terrain_m = _klv_sensor(line)
+        lon, lat, _ = project_pushbroom(track, PushbroomGeometry(scene.shape[1], fov_deg), terrain_m)
         error = GEOD.inv(lon, lat, scene.lon_deg, scene.lat_deg)[2]
         assert np.median(error) < 0.05 and error.max() < 0.1, (line.name, np.median(error), error.max())

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from stanag4609.st0601 import decode_uas_local_set
 
 from plumewatch.errors import InputFileError
 from plumewatch.io.klv import corner_lonlat, scan_packets
@@ -108,6 +109,48 @@ def test_klv_round_trip_with_security_and_corners(tmp_path):
     lon, lat = corner_lonlat(back)
     np.testing.assert_allclose(lat[:, 0] - track.lat_deg, 1e-3, atol=1e-6)
     np.testing.assert_allclose(lon[:, 1] - track.lon_deg, 1e-3, atol=1e-6)
+
+
+def test_klv_integer_imap_and_text_tags_keep_their_st0601_types(tmp_path):
+    track = _track(n=6)
+    n = len(track)
+    fields = {
+        "ground_speed_m_s": np.array([0.0, 61.4, 61.6, 120.0, 255.0, np.nan]),
+        "true_airspeed_m_s": np.full(n, 70.2),
+        "outside_air_temperature_c": np.array([-40.4, -12.0, 0.0, 3.6, 25.0, 45.0]),
+        "sensor_ellipsoid_height_extended_m": track.alt_m + 0.123,
+        "altitude_agl_m": track.alt_m - 250.0,
+    }
+    path = write_klv(
+        tmp_path / "t.klv", track, fields=fields, image_source_sensor="AVIRIS-NG", platform="sim"
+    )
+    back = read_track(path)
+    got = back.attrs["fields"]
+    np.testing.assert_array_equal(got["ground_speed_m_s"], [0.0, 61.0, 62.0, 120.0, 255.0, np.nan])
+    np.testing.assert_array_equal(got["true_airspeed_m_s"], 70.0)
+    np.testing.assert_array_equal(got["outside_air_temperature_c"], [-40.0, -12.0, 0.0, 4.0, 25.0, 45.0])
+    np.testing.assert_allclose(
+        got["sensor_ellipsoid_height_extended_m"], fields["sensor_ellipsoid_height_extended_m"], atol=0.01
+    )
+    np.testing.assert_allclose(got["altitude_agl_m"], fields["altitude_agl_m"], atol=0.01)
+    assert back.attrs["image_source_sensor"] == "AVIRIS-NG" and back.attrs["platform"] == "sim"
+    # On the wire: tag 56 is one unsigned byte, tag 39 one signed byte, tag 104 the fewest IMAPB bytes.
+    data = path.read_bytes()
+    starts = [p.offset for p in scan_packets(data)] + [len(data)]
+    first, second = (decode_uas_local_set(data[starts[i] : starts[i + 1]]) for i in (0, 1))
+    assert first.get(56).raw == bytes([0]) and first.get(39).raw == (-40).to_bytes(1, "big", signed=True)
+    assert second.get(56).raw == bytes([61]) and 2 <= len(second.get(104).raw) <= 4
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("ground_speed_m_s", 256.0), ("ground_speed_m_s", -1.0), ("outside_air_temperature_c", 200.0)],
+)
+def test_klv_integer_out_of_its_range_is_refused(tmp_path, name, value):
+    track = _track(n=2)
+    with pytest.raises(ValueError, match="fix 0 cannot be encoded as ST 0601.*tag (56|39)"):
+        write_klv(tmp_path / "t.klv", track, fields={name: np.full(2, value)})
+    assert not (tmp_path / "t.klv").exists()
 
 
 def test_klv_corrupted_byte_is_skipped_and_counted(tmp_path):

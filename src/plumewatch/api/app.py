@@ -19,6 +19,7 @@ from plumewatch import __version__
 from plumewatch.api import products, routes, taxii
 from plumewatch.api.auth import StoreDep
 from plumewatch.api.dashboard import mount_dashboard
+from plumewatch.api.dashboard.settings import DashboardSettings
 from plumewatch.api.ratelimit import RateLimiter
 from plumewatch.api.schemas import TokenOut
 from plumewatch.api.settings import ApiSettings
@@ -31,8 +32,14 @@ log = logging.getLogger(__name__)
 basic = HTTPBasic(auto_error=False)
 
 
-def create_app(db_url: str, *, settings: ApiSettings | None = None, clock: Clock = utc_now) -> FastAPI:
-    """The partner API over the catalog at ``db_url`` (opened now, closed when the app shuts down)."""
+def create_app(
+    db_url: str,
+    *,
+    settings: ApiSettings | None = None,
+    dashboard: DashboardSettings | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """The partner API and dashboard over the catalog at ``db_url`` (opened now, closed at shutdown)."""
     settings = settings or ApiSettings()
     store = ShareStore(db_url, clock=clock)
 
@@ -57,7 +64,7 @@ def create_app(db_url: str, *, settings: ApiSettings | None = None, clock: Clock
     app.include_router(routes.router)
     app.include_router(products.router)
     app.include_router(taxii.router)
-    mount_dashboard(app)
+    mount_dashboard(app, dashboard)
 
     @app.exception_handler(SharingError)
     async def sharing_error(request: Request, err: SharingError) -> JSONResponse:

@@ -36,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="plumewatch",
-        description="Airborne chemical-signature reconnaissance: detect, quantify, place, track and share vapour plumes.",
+        description=(
+            "Airborne chemical-signature reconnaissance: detect, quantify, place, track and share "
+            "vapour plumes."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"plumewatch {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")

@@ -49,7 +49,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Audit the track, print the excursions, write the requested files; exit 0, 3 (or 4, see --fail-on-gaps)."""
+    """Audit the track, print the excursions, write the requested files; exit 0 or 3 (4: --fail-on-gaps)."""
     from plumewatch.atomic import atomic_path
     from plumewatch.errors import PlanningError
     from plumewatch.io.telemetry import read_track

@@ -9,7 +9,9 @@ from pathlib import Path
 def register(subparsers) -> None:
     """Add the demo subcommand."""
     p = subparsers.add_parser("demo", help="simulate a small survey and run detect -> plumes -> sites on it")
-    p.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder (default ./demo-output)")
+    p.add_argument(
+        "--out", type=Path, default=Path("demo-output"), help="output folder (default ./demo-output)"
+    )
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--passes", type=int, default=4)
     p.add_argument("--lines", type=int, default=300)

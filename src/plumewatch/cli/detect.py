@@ -13,7 +13,7 @@ def register(subparsers) -> None:
     from plumewatch.detect.run import DEFAULT_METHOD, METHODS
 
     p = subparsers.add_parser("detect", help="retrieve gas enhancement (ppm·m) from a radiance cube")
-    p.add_argument("cube", type=Path, help="ENVI radiance (header or data file)")
+    p.add_argument("cube", type=Path, help="radiance: ENVI (header or data file), EMIT L1B NetCDF or GeoTIFF")
     p.add_argument(
         "--gas",
         type=gas_list,
@@ -28,6 +28,11 @@ def register(subparsers) -> None:
         help=f"detection method (default: {DEFAULT_METHOD}, the most accurate that meets the speed target)",
     )
     p.add_argument("--window", nargs=2, type=float, metavar=("NM_LO", "NM_HI"), help="spectral window in nm")
+    p.add_argument(
+        "--ortho",
+        action="store_true",
+        help="also write <stem>_<gas>_ortho.tif (UTM Cloud-Optimized GeoTIFF) and its STAC item",
+    )
     add_scheduler_option(p)
     p.set_defaults(func=run)
 
@@ -35,11 +40,15 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Detect and write `<stem>_<gas>.tif` and `.json` for each gas (and the identity map for --gas auto)."""
     from plumewatch.detect.identify import identify_gases
-    from plumewatch.detect.outputs import write_identity_products, write_retrieval_products
+    from plumewatch.detect.outputs import (
+        write_identity_products,
+        write_orthorectified_products,
+        write_retrieval_products,
+    )
     from plumewatch.detect.run import detect_scene
-    from plumewatch.io.envi import open_envi
+    from plumewatch.io.scene_readers import open_scene
 
-    scene = open_envi(args.cube)
+    scene = open_scene(args.cube)
     window = tuple(args.window) if args.window else None
     if args.scheduler:
         from dask.distributed import Client
@@ -50,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
         retrievals = detect_scene(scene, args.gas, method=args.method, window_nm=window)
     for retrieval in retrievals.values():
         tif, _ = write_retrieval_products(args.out, scene, retrieval)
+        if args.ortho:
+            cog, _ = write_orthorectified_products(args.out, scene, retrieval)
+            print(f"{cog}: orthorectified")
         stats = retrieval.info["summary_ppmm"]
         print(
             f"{tif}: {retrieval.gas} median {stats.get('median', float('nan')):.0f} "

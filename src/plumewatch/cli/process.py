@@ -26,6 +26,11 @@ def register(subparsers) -> None:
         default=2,
         help="flight lines processed at once (local process pool, default 2)",
     )
+    p.add_argument(
+        "--no-ortho",
+        action="store_true",
+        help="skip the orthorectified UTM COG + STAC item per gas and line (faster)",
+    )
     add_db_option(p)
     add_scheduler_option(p)
     p.set_defaults(func=run)
@@ -47,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             products,
             workers=args.workers,
             scheduler=args.scheduler,
+            orthorectify=not args.no_ortho,
             progress=print,
         )
         n_sites = len(catalog.sites())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from plumewatch.atomic import atomic_path
 from plumewatch.detect.retrieval import Retrieval
+from plumewatch.errors import InputFileError
 from plumewatch.io.geotiff import write_retrieval_geotiff
 from plumewatch.scene import Scene
 
@@ -30,6 +32,40 @@ def write_retrieval_products(out_dir: Path, scene: Scene, retrieval: Retrieval) 
     document = {"scene": scene.name, "source": str(scene.path), "gas": retrieval.gas, **retrieval.info}
     _write_json_atomic(sidecar, document)
     return tif, sidecar
+
+
+def write_orthorectified_products(
+    out_dir: Path, scene: Scene, retrieval: Retrieval, *, acquired: datetime | None = None
+) -> tuple[Path, Path]:
+    """Write `<stem>_<gas>_ortho.tif` (a UTM Cloud-Optimized GeoTIFF) and its STAC item; returns both paths.
+
+    The line x sample product keeps the detector's grid; this one is resampled onto a north-up map
+    grid so that QGIS, GDAL and STAC browsers open it directly.
+    """
+    from plumewatch.io.cog import write_cog
+    from plumewatch.io.stac import stac_item_for, write_stac_item
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{scene.name}_{retrieval.gas}_ortho"
+    cog = write_cog(
+        out_dir / f"{stem}.tif",
+        retrieval.enhancement_ppmm,
+        retrieval.uncertainty_ppmm,
+        lon_deg=scene.lon_deg,
+        lat_deg=scene.lat_deg,
+        crs="utm",
+        tags={"gas": retrieval.gas, "method": retrieval.method, "units": "ppm m", "scene": scene.name},
+    )
+    when = acquired or scene.acquired
+    if when is None:
+        raise InputFileError(scene.path, "no acquisition time: a STAC item needs one (give it in the header)")
+    item = stac_item_for(
+        cog,
+        acquired=when,
+        properties={"gas": retrieval.gas, "method": retrieval.method, "scene": scene.name},
+    )
+    return cog, write_stac_item(out_dir / f"{stem}.stac.json", item)
 
 
 def _write_json_atomic(path: Path, document: dict) -> None:

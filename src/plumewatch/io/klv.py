@@ -28,7 +28,14 @@ from stanag4609.st0102 import (
     decode_security_local_set,
     encode_security_local_set,
 )
-from stanag4609.st0601 import ST0601_KEY, decode_uas_local_set, encode_uas_local_set, misp_timestamp_to_utc
+from stanag4609.st0601 import (
+    FIELD_DEFINITIONS,
+    ST0601_KEY,
+    IMAPFieldValue,
+    decode_uas_local_set,
+    encode_uas_local_set,
+    misp_timestamp_to_utc,
+)
 
 from plumewatch.atomic import atomic_path
 from plumewatch.errors import InputFileError
@@ -42,6 +49,8 @@ MAX_LOGGED_BAD = 20
 TRACK_TAGS = {13: "lat_deg", 14: "lon_deg", 15: "alt_m", 5: "heading_deg", 6: "pitch_deg", 7: "roll_deg"}
 #: ST 0601 tag -> per-fix extra kept in ``Track.attrs['fields']``.
 FIELD_TAGS = {
+    8: "true_airspeed_m_s",
+    9: "indicated_airspeed_m_s",
     16: "sensor_hfov_deg",
     17: "sensor_vfov_deg",
     18: "sensor_rel_azimuth_deg",
@@ -62,9 +71,15 @@ FIELD_TAGS = {
     33: "corner4_lon_offset_deg",
     35: "wind_from_deg",
     36: "wind_speed_m_s",
+    39: "outside_air_temperature_c",
     56: "ground_speed_m_s",
     75: "sensor_ellipsoid_height_m",
+    104: "sensor_ellipsoid_height_extended_m",
+    113: "altitude_agl_m",
 }
+#: Precision this writer keeps in ST 0601's variable-length IMAPB tags (their units); ST 0107 asks for
+#: the fewest bytes that hold the producer's precision, which `IMAPFieldValue.for_precision` picks.
+IMAP_PRECISION = {104: 0.01, 113: 0.01}
 _TEXT_TAGS = {3: "mission_id", 10: "platform", 11: "image_source_sensor"}
 _SECURITY_TAGS = {3: "classifying_country", 4: "sci_shi", 5: "caveats", 6: "releasing_instructions"}
 
@@ -119,12 +134,16 @@ def write_klv(
     security: dict[str, str] | None = None,
     mission_id: str | None = None,
     platform: str | None = None,
+    image_source_sensor: str | None = None,
 ) -> Path:
     """Write one ST 0601 packet per fix (time, position, attitude, extras, security set); returns the path.
 
     ``fields`` maps names of ``FIELD_TAGS`` (default ``track.attrs['fields']``) to per-fix arrays;
-    ``security`` has ``classification`` (e.g. ``UNCLASSIFIED``), ``classifying_country``
-    (``//USA``), ``releasing_instructions``, optional ``caveats``. NaN values are left out.
+    each value is encoded as its tag's ST 0601 type: mapped floats (angles on 0-360 wrapped),
+    integers rounded to the nearest whole unit (e.g. tag 56 ground speed, uint8 m/s), IMAPB
+    with the fewest bytes holding ``IMAP_PRECISION``. ``security`` has ``classification`` (e.g.
+    ``UNCLASSIFIED``), ``classifying_country`` (``//USA``), ``releasing_instructions``, optional
+    ``caveats``. NaN values are left out; a value outside its tag's range raises ValueError.
     """
     path = Path(path)
     fields = dict(track.attrs.get("fields", {}) if fields is None else fields)
@@ -135,24 +154,35 @@ def write_klv(
     security_set = _security_set(security) if security else None
     columns = {tag: getattr(track, name) for tag, name in TRACK_TAGS.items()}
     columns.update({by_name[name]: np.asarray(values, dtype=np.float64) for name, values in fields.items()})
+    texts = {3: mission_id, 10: platform, 11: image_source_sensor}
+    constant: dict[int, Any] = {65: ST0601_VERSION, **{tag: text for tag, text in texts.items() if text}}
+    if security_set is not None:
+        constant[48] = security_set
     with atomic_path(path) as tmp, open(tmp, "wb") as out:
         for i, moment in enumerate(track.time.astype("datetime64[us]").astype(datetime)):
-            values: dict[int, Any] = {2: moment.replace(tzinfo=UTC), 65: ST0601_VERSION}
-            for tag, column in columns.items():
-                value = float(column[i])
-                if np.isfinite(value):
-                    values[tag] = value % 360.0 if tag in (5, 35) else value
-            if mission_id:
-                values[3] = mission_id
-            if platform:
-                values[10] = platform
-            if security_set is not None:
-                values[48] = security_set
+            values: dict[int, Any] = {2: moment.replace(tzinfo=UTC), **constant}
             try:
+                for tag, column in columns.items():
+                    value = float(column[i])
+                    if np.isfinite(value):
+                        values[tag] = _typed_value(tag, value)
                 out.write(encode_uas_local_set(values))
             except (ValueError, TypeError, Stanag4609Error) as err:
                 raise ValueError(f"fix {i} cannot be encoded as ST 0601: {err}") from None
     return path
+
+
+def _typed_value(tag: int, value: float) -> Any:
+    """``value`` as the Python type ST 0601 declares for ``tag`` (what `encode_uas_local_set` takes)."""
+    definition = FIELD_DEFINITIONS[tag]
+    if definition.kind in ("uint", "sint"):
+        return int(round(value))
+    if definition.kind == "imap":
+        return IMAPFieldValue.for_precision(tag, value, IMAP_PRECISION[tag])
+    if definition.kind == "mapped":
+        full_circle = (definition.physical_min, definition.physical_max) == (0, 360)
+        return value % 360.0 if full_circle else value
+    raise TypeError(f"tag {tag} ({definition.name}) is {definition.kind}, not a number")
 
 
 def _one_packet(data: bytes, start: int) -> tuple[KlvPacket, int]:

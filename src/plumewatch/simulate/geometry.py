@@ -2,10 +2,18 @@
 
 A line is flown straight at constant ground speed and height; each scan line is
 one exposure, each sample one detector element with its own view angle across
-track. Small attitude jitter (roll, pitch, yaw as slow random processes) moves
-the footprints as it does on a real aircraft; the jitter is in the telemetry and
-in the per-pixel positions, so georeferencing from either agrees. Positions are
-metres east/north of the area's centre in its UTM zone, then WGS84 lon/lat.
+track, sample 0 on the left of the flight direction. Small attitude jitter (roll,
+pitch, yaw as slow random processes) moves the footprints as it does on a real
+aircraft; the jitter is in the telemetry and in the per-pixel positions, so
+georeferencing from either agrees. Positions are metres east/north of the area's
+centre in its UTM zone, then WGS84 lon/lat.
+
+Conventions are MISB ST 0601's, as the telemetry written is ST 0601: roll is
+positive right wing down (which swings a nadir-looking sensor to the LEFT), pitch
+positive nose up, and heading is from TRUE north. Plans are laid out on the UTM
+grid, so a plan's heading is a grid azimuth; the telemetry heading adds the grid's
+meridian convergence, and ground offsets (true metres) are scaled by the grid's
+point scale factor before they are added to grid coordinates.
 """
 
 from __future__ import annotations
@@ -31,7 +39,11 @@ ATTITUDE_TIME_S = 3.0
 
 @dataclass(frozen=True)
 class LinePlan:
-    """How one flight line is flown: start time, heading, centre offset, size and platform height/speed."""
+    """How one flight line is flown: start time, heading, centre offset, size and platform height/speed.
+
+    ``heading_deg`` is clockwise from UTM grid north (the plan's frame); ``centre_*_m`` are grid
+    metres from the area's centre; ``pixel_size_m``, ``height_m`` and the speed are true metres.
+    """
 
     name: str
     start: datetime
@@ -76,6 +88,7 @@ class LocalFrame:
         self.lon_deg, self.lat_deg = lon_deg, lat_deg
         self.crs = utm_crs_for(lon_deg, lat_deg)
         self._to_lonlat = pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+        self._projection = pyproj.Proj(self.crs)
         to_utm = pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
         self.east0_m, self.north0_m = to_utm.transform(lon_deg, lat_deg)
 
@@ -85,6 +98,11 @@ class LocalFrame:
             np.asarray(east_m) + self.east0_m, np.asarray(north_m) + self.north0_m
         )
         return np.asarray(lon), np.asarray(lat)
+
+    def grid_factors(self, lon_deg: np.ndarray, lat_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Meridian convergence (deg, true azimuth minus grid azimuth) and point scale (grid m per m)."""
+        factors = self._projection.get_factors(lon_deg, lat_deg)
+        return np.asarray(factors.meridian_convergence), np.asarray(factors.meridional_scale)
 
 
 def fly_line(
@@ -98,26 +116,34 @@ def fly_line(
         ornstein_uhlenbeck(lines, line_period_s, ATTITUDE_TIME_S, ATTITUDE_SIGMA_DEG[k], rng)
         for k in ("roll", "pitch", "yaw")
     )
-    heading = np.deg2rad(plan.heading_deg + yaw)
-    along_e, along_n = np.sin(heading), np.cos(heading)
-    right_e, right_n = np.cos(heading), -np.sin(heading)
     offset_m = (np.arange(lines) - (lines - 1) / 2) * plan.pixel_size_m
-    platform_e = plan.centre_east_m + offset_m * np.sin(np.deg2rad(plan.heading_deg))
-    platform_n = plan.centre_north_m + offset_m * np.cos(np.deg2rad(plan.heading_deg))
+    centre_lon, centre_lat = frame.lonlat(plan.centre_east_m, plan.centre_north_m)
+    _, line_scale = frame.grid_factors(centre_lon, centre_lat)
+    plan_heading = np.deg2rad(plan.heading_deg)
+    platform_e = plan.centre_east_m + line_scale * offset_m * np.sin(plan_heading)
+    platform_n = plan.centre_north_m + line_scale * offset_m * np.cos(plan_heading)
+    track_lon, track_lat = frame.lonlat(platform_e, platform_n)
+    convergence_deg, scale = frame.grid_factors(track_lon, track_lat)
 
+    # A ray (0, sin a, cos a) in the body frame (x forward, y right, z down), turned by roll phi
+    # (right wing down positive) then pitch theta (nose up), meets flat ground height_m below
+    # at along = h tan(theta), across = h tan(a - phi) / cos(theta), right of the heading positive.
     ifov_rad = plan.pixel_size_m / plan.height_m
     look_rad = (np.arange(samples) - (samples - 1) / 2) * ifov_rad
-    across_rad = look_rad[None, :] + np.deg2rad(roll)[:, None]
-    cross_m = plan.height_m * np.tan(across_rad)
-    along_m = plan.height_m * np.tan(np.deg2rad(pitch))[:, None] * np.ones((1, samples))
-    east = platform_e[:, None] + along_m * along_e[:, None] + cross_m * right_e[:, None]
-    north = platform_n[:, None] + along_m * along_n[:, None] + cross_m * right_n[:, None]
+    roll_rad, pitch_rad = np.deg2rad(roll)[:, None], np.deg2rad(pitch)[:, None]
+    cross_m = plan.height_m * np.tan(look_rad[None, :] - roll_rad) / np.cos(pitch_rad)
+    along_m = plan.height_m * np.tan(pitch_rad) * np.ones((1, samples))
+    heading = np.deg2rad(plan.heading_deg + yaw)[:, None]
+    grid_cross_m, grid_along_m = scale[:, None] * cross_m, scale[:, None] * along_m
+    east = platform_e[:, None] + grid_along_m * np.sin(heading) + grid_cross_m * np.cos(heading)
+    north = platform_n[:, None] + grid_along_m * np.cos(heading) - grid_cross_m * np.sin(heading)
     lon, lat = frame.lonlat(east, north)
 
     ground_m = np.hypot(cross_m, along_m)
     view_zenith = np.rad2deg(np.arctan2(ground_m, plan.height_m))
-    # Azimuth from the ground pixel towards the sensor.
-    view_azimuth = np.rad2deg(np.arctan2(platform_e[:, None] - east, platform_n[:, None] - north)) % 360.0
+    # Azimuth from the ground pixel towards the sensor, turned from grid to true north.
+    grid_azimuth = np.rad2deg(np.arctan2(platform_e[:, None] - east, platform_n[:, None] - north))
+    view_azimuth = (grid_azimuth + convergence_deg[:, None]) % 360.0
     path_length = np.hypot(ground_m, plan.height_m)
     start = np.datetime64(plan.start.astimezone(UTC).replace(tzinfo=None), "us")
     line_time = start + (seconds * 1e6).astype("timedelta64[us]")
@@ -126,14 +152,13 @@ def fly_line(
         datetime.fromtimestamp(mid, UTC), frame.lon_deg, frame.lat_deg
     )
 
-    track_lon, track_lat = frame.lonlat(platform_e, platform_n)
     track = Track(
         source=source or Path(f"{plan.name}.csv"),
         time=line_time,
         lon_deg=track_lon,
         lat_deg=track_lat,
         alt_m=np.full(lines, plan.terrain_m + plan.height_m),
-        heading_deg=(plan.heading_deg + yaw) % 360.0,
+        heading_deg=(plan.heading_deg + yaw + convergence_deg) % 360.0,
         pitch_deg=pitch,
         roll_deg=roll,
         attrs={"altitude_reference": "hae", "platform": "simulated aircraft", "line": plan.name},

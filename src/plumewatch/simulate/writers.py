@@ -84,7 +84,7 @@ def write_line(
         )
     write_track_csv(out / "telemetry" / f"{name}.csv", geometry.track)
     if klv_possible(line_plan):
-        _write_klv(out / "telemetry" / f"{name}.klv", line_plan, geometry, pass_plan)
+        _write_klv(out / "telemetry" / f"{name}.klv", line_plan, geometry, pass_plan, sensor_name=spec.name)
 
 
 def klv_possible(line_plan) -> bool:
@@ -92,36 +92,44 @@ def klv_possible(line_plan) -> bool:
     return line_plan.terrain_m + line_plan.height_m <= ST0601_MAX_ALTITUDE_M
 
 
-def _write_klv(path: Path, line_plan, geometry: LineGeometry, pass_plan: PassPlan) -> None:
-    # KLV streams report a few fixes a second, not one per scan line.
+def _write_klv(
+    path: Path, line_plan, geometry: LineGeometry, pass_plan: PassPlan, *, sensor_name: str
+) -> None:
+    # KLV streams report a few fixes a second, not one per scan line; the last scan line's fix is kept
+    # so that the stream spans the whole line.
     every = max(1, int(round(KLV_INTERVAL_S * line_plan.ground_speed_m_s / line_plan.pixel_size_m)))
-    track = _every_nth(geometry.track, every)
-    centre = geometry.shape[1] // 2
-    rows = slice(None, None, every)
+    rows = np.union1d(np.arange(0, len(geometry.track), every), [len(geometry.track) - 1])
+    track = _fixes(geometry.track, rows)
+    # The boresight falls between the two middle samples when there is an even number of them.
+    middle = [(geometry.shape[1] - 1) // 2, geometry.shape[1] // 2]
     lines = len(track)
     write_klv(
         path,
         track,
         platform="plumewatch-sim",
         mission_id=line_plan.name,
+        image_source_sensor=sensor_name,
         security={"classification": "UNCLASSIFIED", "classifying_country": "//USA"},
         fields={
             "sensor_hfov_deg": np.full(
                 lines, np.rad2deg(geometry.shape[1] * line_plan.pixel_size_m / line_plan.height_m)
             ),
             "sensor_rel_elevation_deg": np.full(lines, -90.0),
-            "frame_center_lat_deg": geometry.lat_deg[rows, centre],
-            "frame_center_lon_deg": geometry.lon_deg[rows, centre],
-            "frame_center_elev_m": geometry.elevation_m[rows, centre],
+            "frame_center_lat_deg": geometry.lat_deg[rows][:, middle].mean(axis=1),
+            "frame_center_lon_deg": geometry.lon_deg[rows][:, middle].mean(axis=1),
+            "frame_center_elev_m": geometry.elevation_m[rows][:, middle].mean(axis=1),
             "wind_from_deg": np.full(lines, pass_plan.reported_from_deg),
             "wind_speed_m_s": np.full(lines, pass_plan.reported_speed_m_s),
+            "ground_speed_m_s": np.full(lines, line_plan.ground_speed_m_s),
+            # The simulated altitude is ellipsoidal, which tag 75 names; with no geoid model shipped,
+            # tag 15 (mean sea level by the standard) carries the same number.
+            "sensor_ellipsoid_height_m": track.alt_m,
         },
     )
 
 
-def _every_nth(track: Track, n: int) -> Track:
-    """The track keeping every n-th fix."""
-    pick = slice(None, None, n)
+def _fixes(track: Track, pick: np.ndarray) -> Track:
+    """The track keeping only the fixes at indices ``pick``."""
     return replace(
         track,
         time=track.time[pick],
