@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from plumewatch.detect.targets import GasModel, exact_table
+from plumewatch.detect.targets import EXACT_GRID_PPMM, GasModel
 
 
 @dataclass
@@ -77,7 +77,7 @@ def make_synthetic(
     noise_sigma = np.sqrt((clean.mean() / snr) ** 2 * (0.3 + 0.7 * clean / clean.mean()))
     radiance = (clean + noise_sigma * rng.normal(size=clean.shape)).astype(np.float32)
     k = sub_lines.mean(axis=1)
-    grid, t_grid, slope = exact_table(lambda path: band_transmittance(sub_lines, path), amf)
+    log_ratio = np.log(band_transmittance(sub_lines, EXACT_GRID_PPMM * amf))
     idx = np.arange(bands)
     gas = GasModel(
         "ch4",
@@ -86,9 +86,8 @@ def make_synthetic(
         k,
         amf,
         (2122.0, 2488.0),
-        exact_grid_ppmm=grid,
-        exact_transmittance=t_grid,
-        exact_slope_per_ppmm=slope,
+        exact_grid_ppmm=EXACT_GRID_PPMM,
+        exact_log_ratio=log_ratio,
     )
     return Synthetic(radiance, truth, gas, albedo, noise_sigma)
 
@@ -107,14 +106,20 @@ def make_scene(
     plumes=((100, 6, 6000.0),),
     name: str = "pw_test_rdn",
     chunk_lines: int = 50,
+    solar_zenith_deg: float = 30.0,
 ):
-    """A small AVIRIS-NG-like Scene (blue band, 1950-2500 nm) with CH4 plumes from spectra.transmittance."""
+    """A small AVIRIS-NG-like Scene (blue band, 1950-2500 nm) with CH4 plumes from the forward model.
+
+    Radiance is surface reflectance times the forward model's at-sensor radiance of a white
+    surface through the background atmosphere and the plume (``spectra.forward.swir_radiance``).
+    """
     from pathlib import Path
 
     import dask.array as da
 
     from plumewatch.scene import Scene
-    from plumewatch.spectra import get_sensor, transmittance
+    from plumewatch.spectra import get_sensor
+    from plumewatch.spectra.forward import swir_radiance
 
     sensor = get_sensor("avirisng")
     keep = ((sensor.wavelength_nm > 1950) & (sensor.wavelength_nm < 2500)) | (
@@ -122,21 +127,27 @@ def make_scene(
     )
     wl, fwhm = sensor.wavelength_nm[keep], sensor.fwhm_nm[keep]
     rng = np.random.default_rng(seed)
-    amf = 1.0 / np.cos(np.deg2rad(30.0)) + 1.0
     yy, xx = np.mgrid[0:lines, 0:samples]
     truth = np.zeros((lines, samples))
     for line, sample, peak in plumes:
         truth += peak * np.exp(-0.5 * ((yy - line) ** 2 + (xx - sample) ** 2) / 2.5**2)
     truth = np.round(truth / 25.0) * 25.0
-    paths, inverse = np.unique(truth, return_inverse=True)
-    trans = np.nan_to_num(transmittance("ch4", paths * amf, wl, fwhm), nan=1.0)[inverse.reshape(truth.shape)]
-    sun = 40.0 * np.exp(-(((wl - 600.0) / 1000.0) ** 2))
+    columns, inverse = np.unique(truth, return_inverse=True)
+    white = swir_radiance(
+        np.ones((len(columns), len(wl))),
+        wl,
+        fwhm,
+        solar_zenith_deg=solar_zenith_deg,
+        view_zenith_deg=0.0,
+        columns_ppmm={"ch4": columns},
+    )[inverse.reshape(truth.shape)]
     endmembers = np.stack([0.25 + 0.1 * np.sin(wl / 250.0 + p) for p in rng.uniform(0, 6, 4)])
     abundance = rng.dirichlet(np.ones(4) * 2, size=(lines, samples))
     albedo = rng.lognormal(0.0, 0.25, size=(lines, samples))
     gain = 1.0 + 0.02 * rng.normal(size=(samples, len(wl)))
-    clean = gain * sun * albedo[..., None] * (abundance @ endmembers) * 0.3 * trans
-    radiance = clean + (0.002 * clean + 0.001) * rng.normal(size=clean.shape)
+    clean = gain * albedo[..., None] * (abundance @ endmembers) * white
+    level = np.median(clean, axis=(0, 1))
+    radiance = clean + np.sqrt((0.002 * clean) ** 2 + (0.003 * level) ** 2) * rng.normal(size=clean.shape)
     scene = Scene(
         name=name,
         path=Path(f"{name}.img"),
@@ -144,7 +155,7 @@ def make_scene(
         wavelength_nm=wl,
         fwhm_nm=fwhm,
         sensor="test",
-        solar_zenith_deg=30.0,
+        solar_zenith_deg=solar_zenith_deg,
         view_zenith_deg=0.0,
     )
     return scene, truth

@@ -7,7 +7,7 @@ from plumewatch.detect.ace import AceFilter
 from plumewatch.detect.background import Background, ColumnStats
 from plumewatch.detect.cluster import ClusterFilter, ClusterModel
 from plumewatch.detect.cmf import LinearFilter, matched_filter
-from plumewatch.detect.exact import ExactFilter
+from plumewatch.detect.exact import ExactFilter, log_radiance
 from plumewatch.detect.sparse import SparseFilter
 
 PEAKS = (1000.0, 4000.0, 16000.0)
@@ -45,13 +45,39 @@ def test_linear_filter_is_unbiased_for_thin_plumes_with_honest_sigma(scene):
 
 def test_exact_filter_stays_unbiased_for_strong_plumes(scene):
     clean, test = scene
-    out = _fit(ExactFilter, clean.radiance, clean.gas).apply(test.radiance)
-    for ratio in _ratio_at_peaks(out.enhancement_ppmm, test.truth_ppmm):
+    logged, nonpositive = log_radiance(test.radiance)
+    assert not nonpositive.any()
+    filt = _fit(ExactFilter, log_radiance(clean.radiance)[0], clean.gas)
+    out = filt.apply(logged, residual=True)
+    # the test lines took no part in the background: out of sample, no in-sample factor
+    column, sigma = filt.finish(out.enhancement_ppmm, out.uncertainty_ppmm, np.zeros(logged.shape[:2], bool))
+    for ratio in _ratio_at_peaks(column, test.truth_ppmm):
         assert ratio == pytest.approx(1.0, abs=0.1)
-    np.testing.assert_allclose(np.median(out.albedo / test.albedo), 1.0, atol=0.05)
+    linear = _ratio_at_peaks(out.enhancement_ppmm, test.truth_ppmm)
+    assert linear[2] < 0.9  # before g^-1 the linear estimate saturates
+    relative = out.albedo / test.albedo
+    assert np.std(relative / np.median(relative)) < 0.05
     background = test.truth_ppmm < 1
-    z = out.enhancement_ppmm[background] / out.uncertainty_ppmm[background]
+    z = column[background] / sigma[background]
     assert 0.7 < np.std(z) < 1.3
+    # a pixel that the gas explains has a residual near its expectation; the plume core included
+    assert abs(np.median(out.excess_residual[background])) < 2 * np.sqrt(2 * 40)
+    assert np.median(out.excess_residual[test.truth_ppmm > 3600]) < np.median(
+        (out.enhancement_ppmm / out.uncertainty_ppmm)[test.truth_ppmm > 3600] ** 2
+    )
+
+
+def test_exact_filter_corrects_in_sample_shrinkage(scene):
+    clean, _ = scene
+    logged = log_radiance(clean.radiance)[0]
+    filt = _fit(ExactFilter, logged, clean.gas)
+    plain = np.full(logged.shape[:2], 500.0)
+    inside, _ = filt.finish(plain, plain, np.ones(plain.shape, bool))
+    outside, _ = filt.finish(plain, plain, np.zeros(plain.shape, bool))
+    expected = filt.pixels / (filt.pixels - filt.live_bands)  # 800 lines, 40 bands: 800 / 760
+    np.testing.assert_allclose(
+        np.median(inside / outside, axis=0), expected, rtol=0.02
+    )
 
 
 def test_sparse_filter_is_non_negative_and_zero_on_background(scene):

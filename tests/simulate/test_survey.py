@@ -124,6 +124,13 @@ def test_telemetry_and_wind_files_agree_with_the_manifest(tiny_survey):
             # The aircraft flies over the middle of its swath (within a few metres of roll jitter).
             assert distance_m(track.lon_deg[0], track.lat_deg[0], centre[0][0], centre[1][0]) < 15.0
             assert np.all(track.alt_m > 4000)
+        # The KLV stream spans the whole line and carries the ground speed (tag 56, whole m/s).
+        klv, log = (read_track(line.telemetry.with_suffix(s)) for s in (".klv", ".csv"))
+        assert klv.time[0] == log.time[0] and klv.time[-1] == log.time[-1]
+        step_m = GEOD.inv(log.lon_deg[:-1], log.lat_deg[:-1], log.lon_deg[1:], log.lat_deg[1:])[2]
+        speed_m_s = np.median(step_m / np.diff(log.seconds_since_start()))
+        np.testing.assert_array_equal(klv.attrs["fields"]["ground_speed_m_s"], np.round(speed_m_s))
+        assert klv.attrs["image_source_sensor"] == get_sensor("avirisng").name
 
 
 def test_same_seed_same_survey_other_seed_other_survey(tiny_survey, tmp_path):

@@ -1,21 +1,26 @@
-"""Albedo-corrected matched filter with the exact (non-linear) Beer-Lambert model.
+"""Log-radiance matched filter with the forward model's exact band absorption (the default method).
 
-The linear filter assumes x - mu = -alpha * mu * k * AMF, which holds for thin
-plumes only: band-averaged transmittance saturates, so strong plumes (thousands
-of ppm·m) are under-estimated by tens of percent, and dark or bright pixels are
-biased by their albedo. Here each pixel is modelled as x = r * mu * T(a) + n,
-n ~ N(0, C), with r its brightness relative to the column mean and T the exact
-band-averaged transmittance of a vertical column a (tabulated by
-:func:`plumewatch.detect.targets.exact_table`). The maximum-likelihood a solves
+In the logarithm of radiance a pixel over a plume of vertical column a is
 
-    f(a) = J(a)^T C^-1 x / r(a) - J(a)^T C^-1 m(a) = 0,
+    y = ln x = ln r + m + ln R(a) + n,
 
-with m(a) = mu * T(a), J(a) = mu * dT/da and r(a) = (x . mu) / (m(a) . mu).
-All pixel-dependent terms are dot products of x with per-column vectors
-C^-1 J(a_j) at the grid nodes a_j, so one batched GEMM per block gives f at
-every node for every pixel; the root is then bracketed and interpolated.
-The 1-sigma uncertainty is the Cramer-Rao bound 1 / (r sqrt(J^T C^-1 J)) at
-the solution.
+with r its brightness relative to the column, m the column's mean log spectrum and
+R(a) = L(a) / L(0) the band radiance ratio of the forward model (see
+:mod:`plumewatch.detect.targets`). Brightness becomes a constant offset, which the
+background covariance learns as one direction, and the gas signal becomes the same
+vector ln R(a) for every surface, so no separate albedo correction is needed. The
+matched filter w = C^-1 t / (t^T C^-1 t) with t = d ln R / da at a = 0 gives the
+linear estimate alpha = w . (y - m); its response to a plume of column a is
+g(a) = w . ln R(a), tabulated per column at the grid nodes, and the column is
+a = g^-1(alpha): exact for strong, saturating plumes where the linear filter falls
+short. The 1-sigma uncertainty is the filter's (plus the sensor-noise change of a
+pixel brighter or darker than its column), carried through g^-1.
+
+A pixel that took part in estimating C shrinks its own estimate: removing it from
+the sample (Sherman-Morrison) scales alpha by n / (n - 1 - r^2), r^2 its Mahalanobis
+residual, which is the number of live bands p on average. Pixels kept in the
+background get that factor n / (n - p); pixels excluded from it as plume
+(see :mod:`plumewatch.detect.robust`) need none.
 """
 
 from __future__ import annotations
@@ -26,100 +31,133 @@ import numpy as np
 
 from plumewatch.detect.background import Background
 from plumewatch.detect.cmf import MIN_VARIANCE_FRACTION, FilterOutput, batched_dot, embed
-from plumewatch.detect.targets import GasModel
+from plumewatch.detect.targets import GasModel, target_signature
 
-# Pixels whose brightness is below this fraction of their column's mean carry
-# too little signal for an albedo correction (shadow, water): their albedo is clamped.
-MIN_ALBEDO = 0.02
+# Log radiance of a band at or below zero radiance: such pixels are masked (``nonpositive``).
+LOG_FLOOR = -30.0
+# The in-sample factor stays finite when a column group has barely more pixels than bands.
+MAX_IN_SAMPLE_FACTOR = 3.0
+
+
+def log_radiance(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ln radiance, float32, with LOG_FLOOR where radiance <= 0; (lines, samples) bool of such pixels)."""
+    nonpositive = (block <= 0).any(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logged = np.log(np.where(block > 0, block, 1.0)).astype(np.float32)
+    logged[block <= 0] = LOG_FLOOR
+    return logged, nonpositive
 
 
 @dataclass
 class ExactFilter:
-    """Fitted exact Beer-Lambert filter for one gas (per-column node vectors and scalars)."""
+    """Fitted log-radiance filter for one gas: per-column weights, whitener and response table."""
 
     gas: str
-    grid_ppmm: np.ndarray  # (J,)
-    weights: np.ndarray  # (samples, union_bands, J + 1 [+1]): C^-1 J(a_j), mu [, noise weights]
-    model_dot: np.ndarray  # (samples, J): J(a_j)^T C^-1 m(a_j)
-    energy: np.ndarray  # (samples, J): J(a_j)^T C^-1 J(a_j)
-    brightness: np.ndarray  # (samples, J): m(a_j) . mu
-    noise_offset: np.ndarray | None  # (samples,)
+    weights: np.ndarray  # (samples, union_bands, 2): [w, mean over live bands] on log radiance
+    offset: np.ndarray  # (samples, 2): the same applied to the column mean
+    sigma_ppmm: np.ndarray  # (samples,) background 1-sigma of alpha
+    noise: np.ndarray | None  # (samples, 2): sensor-noise variance of alpha ~ A / r^2 + B / r
+    whitener: np.ndarray  # (samples, union_bands, b): |x @ W - whitened_mean|^2 is the Mahalanobis^2
+    whitened_mean: np.ndarray  # (samples, b)
+    live_bands: np.ndarray  # (samples,) p
+    pixels: np.ndarray  # (samples,) pixels behind the column's background
+    grid_ppmm: np.ndarray  # (J,) vertical columns, from 0 up
+    response: np.ndarray  # (samples, J) g(a_j) = w . ln R(a_j), non-decreasing
     usable_columns: np.ndarray  # (samples,) bool
 
     @classmethod
     def fit(
-        cls, background: Background, gas: GasModel, union_bands: int, noise_slope: np.ndarray | None = None
+        cls,
+        background: Background,
+        gas: GasModel,
+        union_bands: int,
+        noise_terms: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> ExactFilter:
-        """Node vectors from a fitted background and the gas's exact transmittance table."""
-        if gas.exact_transmittance is None or gas.exact_slope_per_ppmm is None or gas.exact_grid_ppmm is None:
-            raise ValueError(f"{gas.gas}: the exact filter needs a transmittance table")
-        mu = np.where(background.band_ok, background.mean, 0.0)  # (G, b)
-        model = mu[:, None, :] * gas.exact_transmittance[None]  # (G, J, b)
-        jac = mu[:, None, :] * gas.exact_slope_per_ppmm[None]
-        solved = background.solve(jac.transpose(0, 2, 1))  # (G, b, J)
-        energy = np.einsum("gjb,gbj->gj", jac, solved)
-        model_dot = np.einsum("gjb,gbj->gj", model, solved)
-        brightness = np.einsum("gjb,gb->gj", model, background.mean)
-        ok = background.usable & np.all(np.isfinite(energy) & (energy > 0), axis=1)
-        solved = np.where(ok[:, None, None], solved, 0.0)
-        columns = [solved, background.mean[:, :, None]]
-        noise_offset = None
-        if noise_slope is not None:
-            w0 = solved[:, :, _zero_node(gas.exact_grid_ppmm)] / energy[:, [_zero_node(gas.exact_grid_ppmm)]]
-            noise_w = w0 * w0 * noise_slope[None, gas.local_index]
-            columns.append(noise_w[:, :, None])
-            noise_offset = np.sum(noise_w * background.mean, axis=1)[background.group_of_column]
+        """Weights from a background fitted on log radiance; ``noise_terms``: (c, s) per union band."""
+        if gas.exact_log_ratio is None or gas.exact_grid_ppmm is None:
+            raise ValueError(f"{gas.gas}: the exact filter needs the band radiance-ratio table")
+        target = target_signature(background, gas, log_space=True)
+        solved = background.solve(target[:, :, None])[:, :, 0]
+        energy = np.sum(target * solved, axis=1)
+        ok = background.usable & np.isfinite(energy) & (energy > 0)
+        energy = np.where(ok, energy, 1.0)
+        w = np.where(ok[:, None], solved / energy[:, None], 0.0)
+        live = background.band_ok.sum(axis=1)
+        mean_weights = background.band_ok / np.maximum(live, 1)[:, None]
+        per_group = np.stack([w, mean_weights], axis=2)
+        offset = np.einsum("gb,gbm->gm", background.mean, per_group)
+        log_ratio = np.where(background.band_ok[:, None, :], gas.exact_log_ratio[None], 0.0)
+        # g must rise strictly to be inverted; where it stops rising the column is unconstrained
+        ramp = 1e-9 * np.arange(len(gas.exact_grid_ppmm))
+        response = np.maximum.accumulate(np.einsum("gjb,gb->gj", log_ratio, w), axis=1) + ramp
+        whiten = background.whitener()
+        whiten = np.where(background.band_ok[:, None, :] & background.band_ok[:, :, None], whiten, 0.0)
+        as_columns = whiten.transpose(0, 2, 1)
         g = background.group_of_column
         return cls(
             gas=gas.gas,
-            grid_ppmm=np.asarray(gas.exact_grid_ppmm, dtype=np.float64),
-            weights=embed(np.concatenate(columns, axis=2), background, gas, union_bands),
-            model_dot=np.where(ok[:, None], model_dot, 0.0)[g].astype(np.float32),
-            energy=np.where(ok[:, None], energy, 1.0)[g].astype(np.float32),
-            brightness=brightness[g].astype(np.float32),
-            noise_offset=noise_offset,
+            weights=embed(per_group, background, gas, union_bands),
+            offset=offset[g].astype(np.float32),
+            sigma_ppmm=np.where(ok, 1.0 / np.sqrt(energy), np.nan)[g],
+            noise=None if noise_terms is None else _noise_terms(background, gas, w, noise_terms)[g],
+            whitener=embed(as_columns, background, gas, union_bands),
+            whitened_mean=np.einsum("gb,gbc->gc", background.mean, as_columns)[g].astype(np.float32),
+            live_bands=live[g],
+            pixels=background.count[g],
+            grid_ppmm=np.asarray(gas.exact_grid_ppmm, dtype=float),
+            response=response[g],
             usable_columns=ok[g],
         )
 
-    def apply(self, block: np.ndarray) -> FilterOutput:
-        """Enhancement (ppm·m), its Cramer-Rao 1-sigma and albedo for a (lines, samples, bands) block."""
-        nodes = len(self.grid_ppmm)
-        dots = batched_dot(block, self.weights)  # (L, S, J + 1 [+1])
-        x_mu = dots[..., nodes]
-        zero = _zero_node(self.grid_ppmm)
-        x_mu = np.maximum(x_mu, MIN_ALBEDO * self.brightness[None, :, zero])
-        albedo = x_mu[..., None] / self.brightness[None]  # (L, S, J): r(a_j)
-        f = dots[..., :nodes] / albedo - self.model_dot[None]
-        below = np.clip((f > 0).sum(axis=-1) - 1, 0, nodes - 2)  # last node with f > 0 (f decreases)
-        f_lo = np.take_along_axis(f, below[..., None], -1)[..., 0]
-        f_hi = np.take_along_axis(f, below[..., None] + 1, -1)[..., 0]
-        a_lo, a_hi = self.grid_ppmm[below], self.grid_ppmm[below + 1]
-        bracketed = (f_lo > 0) & (f_hi <= 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(bracketed, f_lo / (f_lo - f_hi), 0.0)
-            # Outside the grid, one Newton step from the nearest end node.
-            e_lo = np.take_along_axis(np.broadcast_to(self.energy[None], f.shape), below[..., None], -1)[
-                ..., 0
-            ]
-            e_hi = np.take_along_axis(np.broadcast_to(self.energy[None], f.shape), below[..., None] + 1, -1)[
-                ..., 0
-            ]
-            newton = np.where(f_lo <= 0, a_lo + f_lo / e_lo, a_hi + f_hi / e_hi)
-        alpha = np.where(bracketed, a_lo + frac * (a_hi - a_lo), newton)
-        energy = e_lo + np.where(bracketed, frac, 0.0) * (e_hi - e_lo)
-        r_lo = np.take_along_axis(albedo, below[..., None], -1)[..., 0]
-        r_hi = np.take_along_axis(albedo, below[..., None] + 1, -1)[..., 0]
-        r = r_lo + np.where(bracketed, frac, 0.0) * (r_hi - r_lo)
-        variance = 1.0 / (r * r * np.maximum(energy, 1e-30))
-        if self.noise_offset is not None:
-            noise_delta = dots[..., nodes + 1] - self.noise_offset[None]
-            variance = np.maximum(variance + noise_delta, MIN_VARIANCE_FRACTION * variance)
+    def apply(self, block: np.ndarray, *, residual: bool = False) -> FilterOutput:
+        """Linear estimate alpha (ppm·m), its 1-sigma, albedo [and residual] for a log-radiance block."""
+        out = batched_dot(block, self.weights) - self.offset[None]
+        albedo = np.exp(out[..., 1])
+        variance = np.broadcast_to((self.sigma_ppmm**2)[None, :].astype(np.float32), albedo.shape)
+        if self.noise is not None:
+            a, b = (self.noise[:, i].astype(np.float32)[None, :] for i in (0, 1))
+            change = a * (1.0 / albedo**2 - 1.0) + b * (1.0 / albedo - 1.0)
+            variance = np.maximum(variance + change, MIN_VARIANCE_FRACTION * variance)
+        excess = None
+        if residual:
+            whitened = batched_dot(block, self.whitener) - self.whitened_mean[None]
+            z2 = out[..., 0] ** 2 / (self.sigma_ppmm[None, :] ** 2).astype(np.float32)
+            excess = np.einsum("lsb,lsb->ls", whitened, whitened) - z2 - (self.live_bands[None, :] - 1)
         return FilterOutput(
-            alpha.astype(np.float32),
-            np.sqrt(variance).astype(np.float32),
-            (x_mu / self.brightness[None, :, zero]).astype(np.float32),
+            out[..., 0], np.sqrt(variance).astype(np.float32), albedo.astype(np.float32), excess
         )
 
+    def finish(
+        self, alpha_ppmm: np.ndarray, sigma_ppmm: np.ndarray, in_background: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(column ppm·m, 1-sigma) from offset-free linear estimates (lines, samples) through g^-1.
 
-def _zero_node(grid_ppmm: np.ndarray) -> int:
-    return int(np.argmin(np.abs(grid_ppmm)))
+        ``in_background`` (lines, samples) marks the pixels that were part of the fitted background.
+        """
+        factor = np.clip(
+            self.pixels / np.maximum(self.pixels - self.live_bands, 1.0), 1.0, MAX_IN_SAMPLE_FACTOR
+        )
+        scale = np.where(in_background, factor[None, :], 1.0)
+        alpha = np.asarray(alpha_ppmm, dtype=float) * scale
+        column = np.empty_like(alpha)
+        slope = np.empty_like(alpha)
+        grid = self.grid_ppmm
+        for s in range(alpha.shape[1]):
+            g = self.response[s]
+            magnitude = np.abs(alpha[:, s])
+            column[:, s] = np.sign(alpha[:, s]) * np.interp(magnitude, g, grid)
+            # d a / d g on the segment holding each pixel (the last one beyond the table)
+            segment = np.clip(np.searchsorted(g, magnitude, side="right") - 1, 0, len(grid) - 2)
+            slope[:, s] = (grid[segment + 1] - grid[segment]) / (g[segment + 1] - g[segment])
+        sigma = np.asarray(sigma_ppmm, dtype=float) * scale * slope
+        return column.astype(np.float32), sigma.astype(np.float32)
+
+
+def _noise_terms(background: Background, gas: GasModel, w: np.ndarray, terms) -> np.ndarray:
+    """(groups, 2) A, B: the sensor-noise variance of alpha at relative brightness r is A / r^2 + B / r."""
+    constant, slope = (np.asarray(t, dtype=float)[gas.local_index] for t in terms)
+    radiance = np.exp(background.mean)  # geometric mean radiance of each band in the group
+    w2 = np.where(background.band_ok, w * w, 0.0)
+    return np.stack(
+        [np.sum(w2 * constant / radiance**2, axis=1), np.sum(w2 * slope / radiance, axis=1)], axis=1
+    )

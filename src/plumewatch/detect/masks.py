@@ -13,7 +13,9 @@ rho = pi L / (E_sun cos(sza)), with E_sun from a 5778 K blackbody sun at 1 AU
   only when the scene has a blue band;
 - ``dark``: water and deep shadow (rho_swir < 0.01), where the gas signal drowns in noise;
 - ``bright_outlier``: brightness over 6x the block median (any regime);
-- ``nodata``: NaN in any band (found while accumulating; see :mod:`plumewatch.detect.run`).
+- ``nodata``: NaN in any band (found while accumulating; see :mod:`plumewatch.detect.run`);
+- ``nonpositive``: radiance at or below zero in a gas band, which has no logarithm (log-radiance
+  filters only; see :mod:`plumewatch.detect.exact`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MASK_NAMES = ("nodata", "saturated", "hot", "cloud", "dark", "bright_outlier")
+MASK_NAMES = ("nodata", "saturated", "hot", "cloud", "dark", "bright_outlier", "nonpositive")
 
 # A gas flare or a saturated detector element is many times brighter than
 # anything that only reflects sunlight; 6x the median passes bright roofs and cloud tops (2-5x).

@@ -10,7 +10,7 @@ import logging
 import numpy as np
 
 from plumewatch.detect.masks import MaskPlan, reflectance_factor
-from plumewatch.detect.targets import GasModel, exact_table
+from plumewatch.detect.targets import EXACT_GRID_PPMM, GasModel, radiance_ratio_table
 from plumewatch.detect.windows import default_window_nm
 from plumewatch.errors import InputFileError, SensorCoverageError
 from plumewatch.scene import Scene
@@ -42,15 +42,18 @@ def select_bands(
         raise InputFileError(scene.path, "no wavelength list; detection needs band centres")
     window = tuple(float(w) for w in (window_nm or default_window_nm(gas, scene_regime(scene))))
     k = unit_absorption(gas, wavelength_nm, _fwhm(scene))
-    inside = (wavelength_nm >= window[0]) & (wavelength_nm <= window[1]) & scene.band_mask & np.isfinite(k)
-    absorbs = inside & (k > 1e-3 * np.nanmax(np.where(inside, k, 0.0), initial=0.0))
+    inside = (wavelength_nm >= window[0]) & (wavelength_nm <= window[1]) & scene.band_mask
+    covered = inside & np.isfinite(k)
+    absorbs = covered & (k > 1e-3 * np.nanmax(np.where(covered, k, 0.0), initial=0.0))
     if absorbs.sum() < MIN_BANDS:
         raise SensorCoverageError(
             f"{scene.path}: the sensor's bands in {window[0]:.0f}-{window[1]:.0f} nm do not cover {gas} "
             f"({int(absorbs.sum())} absorbing bands, need {MIN_BANDS})"
         )
+    # Window bands the gas's data do not reach stay in as background-only bands (no target there):
+    # they let the filter predict the clutter in the absorbing bands.
     band_index = np.flatnonzero(inside)
-    return band_index, k[band_index], window
+    return band_index, np.nan_to_num(k[band_index], nan=0.0), window
 
 
 def covered_gases(scene: Scene) -> list[str]:
@@ -79,7 +82,11 @@ def gas_model(
     *,
     exact: bool,
 ) -> GasModel:
-    """The GasModel of ``gas``: target kind, air-mass factor and (``exact``) its transmittance table."""
+    """The GasModel of ``gas``: target, air-mass factor and (``exact``) its band radiance-ratio table.
+
+    In reflected sunlight the target is the forward model's radiance-weighted absorption at the
+    scene's sun and view zenith angles, not the flat band-mean optical depth.
+    """
     regime = scene_regime(scene)
     if regime == "lwir":
         vza = np.deg2rad(scene.view_zenith_deg or 0.0)
@@ -94,24 +101,26 @@ def gas_model(
             regime="lwir",
             plume_radiance=planck_in_scene_units(scene, band_index, plume_k),
         )
-    amf = scene.air_mass_factor()
-    model = GasModel(gas, band_index, local_index, k, amf, window)
-    if not exact:
-        return model
-    from plumewatch.spectra import transmittance
+    from plumewatch.spectra.forward import radiance_unit_absorption
 
+    amf = scene.air_mass_factor()
     wl, fwhm = scene.wavelength_nm[band_index], _fwhm(scene)[band_index]
-    grid, t_grid, slope = exact_table(lambda path: transmittance(gas, path, wl, fwhm), amf)
+    geometry = {
+        "solar_zenith_deg": scene.solar_zenith_deg or 0.0,
+        "view_zenith_deg": scene.view_zenith_deg or 0.0,
+    }
+    k_radiance = np.nan_to_num(radiance_unit_absorption(gas, wl, fwhm, **geometry), nan=0.0)
+    if not exact:
+        return GasModel(gas, band_index, local_index, k_radiance, amf, window)
     return GasModel(
         gas,
         band_index,
         local_index,
-        k,
+        k_radiance,
         amf,
         window,
-        exact_grid_ppmm=grid,
-        exact_transmittance=t_grid,
-        exact_slope_per_ppmm=slope,
+        exact_grid_ppmm=EXACT_GRID_PPMM,
+        exact_log_ratio=radiance_ratio_table(gas, wl, fwhm, **geometry),
     )
 
 
@@ -166,6 +175,14 @@ def extra_mask_bands(scene: Scene) -> np.ndarray:
 
 def noise_slope(scene: Scene, union: np.ndarray, mean_radiance: np.ndarray) -> np.ndarray | None:
     """d(noise variance)/d(radiance) per union band from the sensor's noise model, or None if unknown."""
+    terms = noise_terms(scene, union, mean_radiance)
+    return None if terms is None else terms[1]
+
+
+def noise_terms(
+    scene: Scene, union: np.ndarray, mean_radiance: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(c, s) per union band with noise variance ~ c + s * radiance near the mean, or None if unknown."""
     try:
         from plumewatch.spectra import get_sensor
 
@@ -179,7 +196,9 @@ def noise_slope(scene: Scene, union: np.ndarray, mean_radiance: np.ndarray) -> n
     low, high = sensor.noise_sigma(full) ** 2, sensor.noise_sigma(1.5 * full) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = (high - low)[union] / (0.5 * mean_radiance)
-    return np.where(np.isfinite(slope), np.maximum(slope, 0.0), 0.0)
+    slope = np.where(np.isfinite(slope), np.maximum(slope, 0.0), 0.0)
+    constant = np.maximum(low[union] - slope * mean_radiance, 0.0)
+    return np.where(np.isfinite(constant), constant, 0.0), slope
 
 
 def _fwhm(scene: Scene) -> np.ndarray:

@@ -22,9 +22,10 @@ from plumewatch.detect.ace import AceFilter
 from plumewatch.detect.background import Background, ColumnStats, merge_all, pixel_stats, remove_pixels
 from plumewatch.detect.cluster import ClusterFilter, ClusterModel
 from plumewatch.detect.cmf import LinearFilter
-from plumewatch.detect.exact import ExactFilter
+from plumewatch.detect.exact import ExactFilter, log_radiance
 from plumewatch.detect.masks import MASK_NAMES, MaskPlan, compute_masks
 from plumewatch.detect.retrieval import Retrieval
+from plumewatch.detect.robust import plume_flags
 from plumewatch.detect.sparse import SparseFilter
 from plumewatch.errors import InputFileError
 from plumewatch.scene import Scene
@@ -36,8 +37,8 @@ DEFAULT_METHOD = "exact"
 CHUNK_BYTES = 96 * 2**20  # float32 bytes of gas bands per block: large enough for efficient GEMMs
 PIXELS_PER_BAND = 3  # a column group pools columns until it has this many pixels per band
 CLUSTER_SAMPLE_LINES = 2000
-ROBUST_METHODS = ("exact", "sparse")  # refit once without the plume pixels the first fit found
-FLAG_SIGMA = 3.0
+# Refits without the plume pixels the previous fit found (exact: with the spectral-shape test).
+ROBUST_ITERATIONS = {"exact": 2, "sparse": 1}
 
 
 def detect_scene(
@@ -66,8 +67,9 @@ def detect_scene(
     union = np.unique(np.concatenate([s[0] for s in selections.values()]))
     extra = planning.extra_mask_bands(scene)
     block_bands = len(union) + len(extra)
+    log_space = method == "exact" and planning.scene_regime(scene) == "swir"
     models = [
-        planning.gas_model(scene, gas, idx, k, win, np.searchsorted(union, idx), exact=method == "exact")
+        planning.gas_model(scene, gas, idx, k, win, np.searchsorted(union, idx), exact=log_space)
         for gas, (idx, k, win) in selections.items()
     ]
     masks = planning.mask_plan(scene, union, extra)
@@ -80,96 +82,93 @@ def detect_scene(
     lines_per_block = max(1, min(lines, chunk_bytes // max(samples * block_bands * 4, 1)))
     cube = scene.radiance[:, :, np.concatenate([union, extra])].rechunk((lines_per_block, -1, -1))
     blocks = list(cube.to_delayed().ravel())
+    first_lines = np.cumsum((0,) + cube.chunks[0][:-1])
 
     classes = None
     if method == "cluster":
         step = max(1, lines // CLUSTER_SAMPLE_LINES)
         classes = ClusterModel.fit(np.asarray(cube[::step].compute(), dtype=np.float32))
 
-    stats, counts = _first_pass(blocks, masks, classes)
+    stats, counts = _first_pass(blocks, masks, classes, log_space)
     if counts["usable_pixels"] == 0:
         raise InputFileError(scene.path, "no usable pixel: every pixel is no-data or masked")
     pooled = stats[0].grouped(group_of_column)
     bad_columns = _bad_columns(scene, stats[0])
 
-    mean_radiance = np.nanmean(np.where(pooled.count[:, None] > 0, pooled.mean, np.nan), axis=0)
-    slope = planning.noise_slope(scene, np.concatenate([union, extra]), mean_radiance)
-    class_stats = [s.grouped(group_of_column) for s in stats[1:]]
-    filters = [
-        _fit_filter(
-            method,
-            Background.fit(pooled, m.local_index, shrinkage=shrinkage),
-            m,
-            block_bands,
-            slope,
-            classes,
-            class_stats,
-            shrinkage,
-        )
-        for m in models
-    ]
-    outputs = dask.compute(
-        *[dask.delayed(_apply)(b, masks, filters, method in ROBUST_METHODS) for b in blocks]
+    mean_level = np.nanmean(np.where(pooled.count[:, None] > 0, pooled.mean, np.nan), axis=0)
+    noise = planning.noise_terms(
+        scene, np.concatenate([union, extra]), np.exp(mean_level) if log_space else mean_level
     )
-    removed_pixels = 0
-    if method in ROBUST_METHODS:
-        # Plume pixels inflate the background covariance along the gas and shift its mean; refit
-        # without the pixels the first fit found significant, then apply once more (mag1c-like, streaming).
-        flagged = merge_all([o[2] for o in outputs])
-        removed_pixels = int(flagged.count.sum())
-        if removed_pixels:
-            pooled = remove_pixels(stats[0], flagged).grouped(group_of_column)
-            filters = [
-                _fit_filter(
-                    method,
-                    Background.fit(pooled, m.local_index, shrinkage=shrinkage),
-                    m,
-                    block_bands,
-                    slope,
-                    classes,
-                    class_stats,
-                    shrinkage,
-                )
-                for m in models
-            ]
-            outputs = dask.compute(*[dask.delayed(_apply)(b, masks, filters, False) for b in blocks])
-    values = np.concatenate([o[0] for o in outputs], axis=0)  # (lines, samples, gases, 3)
-    masked = np.concatenate([o[1] for o in outputs], axis=0)
+    class_stats = [s.grouped(group_of_column) for s in stats[1:]]
+
+    def fit(pooled_stats):
+        return [
+            _fit_filter(
+                method,
+                Background.fit(pooled_stats, m.local_index, shrinkage=shrinkage),
+                m,
+                block_bands,
+                noise,
+                classes,
+                class_stats,
+                shrinkage,
+            )
+            for m in models
+        ]
+
+    filters = fit(pooled)
+    iterations = ROBUST_ITERATIONS.get(method, 0)
+    values, masked = _second_pass(blocks, masks, filters, log_space, residual=iterations > 0)
+    flagged = np.zeros((lines, samples), dtype=bool)
+    for iteration in range(iterations):
+        # Plume pixels inflate the background covariance along the gas and shift its mean: refit
+        # without them (streaming: gather their statistics, subtract them from the first pass's).
+        flagged = _plume_pixels(values, masked, filters)
+        if not flagged.any():
+            break
+        parts = [
+            dask.delayed(_flagged_stats)(b, flagged[start : start + n], masks, log_space)
+            for b, start, n in zip(blocks, first_lines, cube.chunks[0], strict=True)
+        ]
+        removed = merge_all(list(dask.compute(*parts)))
+        filters = fit(remove_pixels(stats[0], removed).grouped(group_of_column))
+        values, masked = _second_pass(blocks, masks, filters, log_space, residual=iteration + 1 < iterations)
     elapsed_s = time.perf_counter() - started
 
     results = {}
     for i, (model, filt) in enumerate(zip(models, filters, strict=True)):
         valid = ~masked & (filt.usable_columns & ~bad_columns)[None, :] & np.isfinite(values[:, :, i, 0])
         enhancement = remove_column_offset(np.where(valid, values[:, :, i, 0], np.nan))
+        uncertainty = values[:, :, i, 1]
         if isinstance(filt, SparseFilter):
             enhancement = np.where(
                 valid, filt.sparsify(np.nan_to_num(enhancement), values[:, :, i, 2]), np.nan
             )
-        enhancement = enhancement.astype(np.float32)
+        elif isinstance(filt, ExactFilter):
+            enhancement, uncertainty = filt.finish(enhancement, uncertainty, ~flagged)
+        enhancement = np.where(valid, enhancement, np.nan).astype(np.float32)
         results[model.gas] = Retrieval(
             scene_name=scene.name,
             gas=model.gas,
             method=method,
             enhancement_ppmm=enhancement,
-            uncertainty_ppmm=np.where(valid, values[:, :, i, 1], np.nan).astype(np.float32),
+            uncertainty_ppmm=np.where(valid, uncertainty, np.nan).astype(np.float32),
             valid=valid,
             albedo=np.where(valid, values[:, :, i, 2], np.nan).astype(np.float32),
             info={
                 "method": method,
                 "window_nm": list(model.window_nm),
                 "bands_used_nm": [round(float(w), 3) for w in scene.wavelength_nm[model.band_index]],
-                "target": "thermal contrast" if model.regime == "lwir" else "reflected sunlight",
+                "absorbing_bands": int((model.unit_absorption_per_ppmm > 0).sum()),
+                "target": _target_name(model, log_space),
                 "air_mass_factor": model.air_mass_factor,
                 "column_group_size": group_size,
                 "shrinkage": shrinkage,
-                "covariance_shrinkage_median": float(
-                    np.nanmedian(Background.fit(pooled, model.local_index, shrinkage=shrinkage).shrinkage)
-                ),
-                "noise_model": slope is not None,
+                "noise_model": noise is not None,
                 "unusable_columns": int((~filt.usable_columns).sum()),
                 "masks": {k: v for k, v in counts.items() if k != "usable_pixels"},
                 "masked_pixels": int((~valid).sum()),
-                "plume_pixels_removed_from_background": removed_pixels,
+                "plume_pixels_removed_from_background": int(flagged.sum()),
                 "elapsed_s": round(elapsed_s, 3),
                 "summary_ppmm": _summary(enhancement),
             },
@@ -191,11 +190,12 @@ def remove_column_offset(enhancement_ppmm: np.ndarray) -> np.ndarray:
     return enhancement_ppmm - np.nan_to_num(offset)[None, :]
 
 
-def _fit_filter(method, background, model, block_bands, slope, classes, class_stats, shrinkage):
-    if method == "cmf" or (method == "exact" and model.regime == "lwir"):
+def _fit_filter(method, background, model, block_bands, noise, classes, class_stats, shrinkage):
+    slope = None if noise is None else noise[1]
+    if method == "exact" and model.regime == "swir":
+        return ExactFilter.fit(background, model, block_bands, noise)
+    if method in ("cmf", "exact"):
         return LinearFilter.fit(background, model, block_bands, slope)
-    if method == "exact":
-        return ExactFilter.fit(background, model, block_bands, slope)
     if method == "sparse":
         return SparseFilter.fit(background, model, block_bands, slope)
     if method == "ace":
@@ -205,9 +205,17 @@ def _fit_filter(method, background, model, block_bands, slope, classes, class_st
     )
 
 
-def _first_pass(blocks, masks: MaskPlan, classes: ClusterModel | None):
+def _target_name(model, log_space: bool) -> str:
+    if model.regime == "lwir":
+        return "thermal contrast"
+    if log_space:
+        return "reflected sunlight, log radiance, forward-model band radiance ratio"
+    return "reflected sunlight, forward-model radiance-weighted absorption"
+
+
+def _first_pass(blocks, masks: MaskPlan, classes: ClusterModel | None, log_space: bool):
     """Merged statistics ([pooled] + one per class) and mask counts, reduced as a tree of dask tasks."""
-    parts = [dask.delayed(_accumulate)(b, masks, classes) for b in blocks]
+    parts = [dask.delayed(_accumulate)(b, masks, classes, log_space) for b in blocks]
     while len(parts) > 1:
         parts = [
             dask.delayed(_merge)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
@@ -221,18 +229,21 @@ def _merge(a, b):
     return stats, {k: a[1][k] + b[1][k] for k in a[1]}
 
 
-def _block_masks(block: np.ndarray, masks: MaskPlan) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _prepared(block, masks: MaskPlan, log_space: bool):
+    """(block the filters read, float32; {mask name: (lines, samples) bool}; union of the masks)."""
+    block = np.array(block, dtype=np.float32)
     flags = compute_masks(block, masks)
+    if log_space:
+        block, flags["nonpositive"] = log_radiance(block)
     excluded = np.zeros(block.shape[:2], dtype=bool)
     for flag in flags.values():
         excluded |= flag
-    return flags, excluded
+    return block, flags, excluded
 
 
-def _accumulate(block, masks: MaskPlan, classes: ClusterModel | None):
-    block = np.array(block, dtype=np.float32)
-    flags, excluded = _block_masks(block, masks)
-    labels = classes.assign(block) if classes is not None else None
+def _accumulate(block, masks: MaskPlan, classes: ClusterModel | None, log_space: bool):
+    labels = classes.assign(np.array(block, dtype=np.float32)) if classes is not None else None
+    block, flags, excluded = _prepared(block, masks, log_space)
     block[excluded] = 0.0
     column_sum = block.sum(axis=0, dtype=np.float64)
     nodata = np.zeros_like(excluded)
@@ -256,20 +267,56 @@ def _accumulate(block, masks: MaskPlan, classes: ClusterModel | None):
     return stats, {name: counts.get(name, 0) for name in (*MASK_NAMES, "usable_pixels")}
 
 
-def _apply(block, masks: MaskPlan, filters, flag: bool):
-    block = np.array(block, dtype=np.float32)
-    _, excluded = _block_masks(block, masks)
-    outs = [f.apply(block) for f in filters]
+def _second_pass(blocks, masks: MaskPlan, filters, log_space: bool, *, residual: bool):
+    """(values (lines, samples, gases, 4): enhancement, sigma, albedo, excess residual; masked pixels)."""
+    outputs = dask.compute(*[dask.delayed(_apply)(b, masks, filters, log_space, residual) for b in blocks])
+    return np.concatenate([o[0] for o in outputs], axis=0), np.concatenate([o[1] for o in outputs], axis=0)
+
+
+def _apply(block, masks: MaskPlan, filters, log_space: bool, residual: bool):
+    block, _, excluded = _prepared(block, masks, log_space)
+    outs = [
+        f.apply(block, residual=residual) if isinstance(f, ExactFilter) else f.apply(block) for f in filters
+    ]
+    nan = np.full(block.shape[:2], np.nan, dtype=np.float32)
     values = np.stack(
-        [np.stack([o.enhancement_ppmm, o.uncertainty_ppmm, o.albedo], axis=-1) for o in outs], axis=2
+        [
+            np.stack(
+                [
+                    o.enhancement_ppmm,
+                    o.uncertainty_ppmm,
+                    o.albedo,
+                    nan if o.excess_residual is None else o.excess_residual,
+                ],
+                axis=-1,
+            )
+            for o in outs
+        ],
+        axis=2,
     )
-    flagged = None
-    if flag:
+    return values.astype(np.float32), excluded
+
+
+def _plume_pixels(values: np.ndarray, masked: np.ndarray, filters) -> np.ndarray:
+    """(lines, samples) bool: pixels any gas flags as plume (see plumewatch.detect.robust)."""
+    flagged = np.zeros(masked.shape, dtype=bool)
+    for i, filt in enumerate(filters):
+        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]))
         with np.errstate(invalid="ignore", divide="ignore"):
-            significant = np.any(values[..., 0] > FLAG_SIGMA * values[..., 1], axis=2) & ~excluded
-        lines, columns = np.nonzero(significant)
-        flagged = pixel_stats(block[lines, columns], columns, block.shape[1])
-    return values.astype(np.float32), excluded, flagged
+            significance = enhancement / values[:, :, i, 1]
+        excess = values[:, :, i, 3]
+        has_residual = np.isfinite(excess).any()
+        flagged |= plume_flags(
+            significance, excess if has_residual else None, getattr(filt, "live_bands", None)
+        )
+    return flagged & ~masked
+
+
+def _flagged_stats(block, flagged: np.ndarray, masks: MaskPlan, log_space: bool) -> ColumnStats:
+    """Per-column statistics of the flagged, unmasked pixels of one block."""
+    block, _, excluded = _prepared(block, masks, log_space)
+    lines, columns = np.nonzero(flagged & ~excluded & np.isfinite(block).all(axis=2))
+    return pixel_stats(block[lines, columns], columns, block.shape[1])
 
 
 def _bad_columns(scene: Scene, stats: ColumnStats) -> np.ndarray:

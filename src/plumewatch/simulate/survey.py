@@ -113,6 +113,8 @@ def _simulate_into(work: Path, name: str, plan: SurveyPlan, seed: int, say: Call
     for sub in ("lines", "telemetry", "truth"):
         (work / sub).mkdir()
     frame = LocalFrame(plan.lon_deg, plan.lat_deg)
+    # Winds are planned on the UTM grid; every file reports them from true north.
+    convergence_deg = float(frame.grid_factors(plan.lon_deg, plan.lat_deg)[0])
     texture = None if thermal else jasper_ridge_texture(spec.wavelength_nm)
     materials = {p.material for p in plan.ground.patches if p.material != "flare"} | {"cloud"}
     spectra = (
@@ -132,7 +134,7 @@ def _simulate_into(work: Path, name: str, plan: SurveyPlan, seed: int, say: Call
                 radiance=work / "lines" / f"{line.name}_rdn.hdr",
                 acquired=line.start,
                 wind_speed_m_s=pass_plan.reported_speed_m_s,
-                wind_from_deg=pass_plan.reported_from_deg,
+                wind_from_deg=round((pass_plan.reported_from_deg + convergence_deg) % 360.0, 1),
                 wind_speed_sigma_m_s=pass_plan.reported_speed_sigma_m_s,
                 telemetry=work / "telemetry" / f"{line.name}.{'klv' if klv_possible(line) else 'csv'}",
             )
@@ -142,7 +144,7 @@ def _simulate_into(work: Path, name: str, plan: SurveyPlan, seed: int, say: Call
                 name=line.name,
                 acquired=line.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 wind_speed_m_s=pass_plan.wind_speed_m_s,
-                wind_from_deg=pass_plan.wind_from_deg,
+                wind_from_deg=round((pass_plan.wind_from_deg + convergence_deg) % 360.0, 2),
                 enhancement_maps={g: f"truth/{line.name}_{g}.tif" for g in gases},
             )
         )
@@ -152,7 +154,7 @@ def _simulate_into(work: Path, name: str, plan: SurveyPlan, seed: int, say: Call
             f"wind {pass_plan.wind_speed_m_s:.1f} m/s from {pass_plan.wind_from_deg:.0f} deg, {peak} "
             f"({time.perf_counter() - started:.1f} s)"
         )
-    write_wind_csv(work / "wind.csv", plan.passes)
+    write_wind_csv(work / "wind.csv", plan.passes, convergence_deg)
     write_truth(work, _truth_sites(plan, frame), _truth_decoys(plan, frame), truth_passes)
     write_survey(work, name=name, sensor=spec.name, flight_lines=flight_lines)
 
@@ -193,7 +195,17 @@ def _simulate_line(
     for start in range(0, line_plan.lines, LINES_PER_BLOCK):
         rows = slice(start, start + LINES_PER_BLOCK)
         radiance[rows] = block(rows, columns={g: c[rows] for g, c in columns.items()})
-    write_line(out, line_plan, geometry, radiance, columns, pass_plan, sensor=plan.sensor)
+    convergence_deg = float(frame.grid_factors(plan.lon_deg, plan.lat_deg)[0])
+    write_line(
+        out,
+        line_plan,
+        geometry,
+        radiance,
+        columns,
+        pass_plan,
+        sensor=plan.sensor,
+        convergence_deg=convergence_deg,
+    )
     return columns
 
 

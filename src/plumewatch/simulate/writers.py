@@ -37,8 +37,12 @@ def write_line(
     pass_plan: PassPlan,
     *,
     sensor: str,
+    convergence_deg: float = 0.0,
 ) -> None:
-    """Write one line's radiance, _loc, _obs, truth maps and telemetry (CSV, KLV) into the survey folder."""
+    """Write one line's radiance, _loc, _obs, truth maps and telemetry (CSV, KLV) into the survey folder.
+
+    ``convergence_deg`` turns the plan's grid wind direction into the true-north one telemetry carries.
+    """
     spec = get_sensor(sensor)
     name = line_plan.name
     common = {"acquisition time": line_plan.start.strftime("%Y-%m-%dT%H:%M:%SZ"), "sensor type": spec.name}
@@ -84,7 +88,14 @@ def write_line(
         )
     write_track_csv(out / "telemetry" / f"{name}.csv", geometry.track)
     if klv_possible(line_plan):
-        _write_klv(out / "telemetry" / f"{name}.klv", line_plan, geometry, pass_plan, sensor_name=spec.name)
+        _write_klv(
+            out / "telemetry" / f"{name}.klv",
+            line_plan,
+            geometry,
+            pass_plan,
+            sensor_name=spec.name,
+            convergence_deg=convergence_deg,
+        )
 
 
 def klv_possible(line_plan) -> bool:
@@ -93,7 +104,13 @@ def klv_possible(line_plan) -> bool:
 
 
 def _write_klv(
-    path: Path, line_plan, geometry: LineGeometry, pass_plan: PassPlan, *, sensor_name: str
+    path: Path,
+    line_plan,
+    geometry: LineGeometry,
+    pass_plan: PassPlan,
+    *,
+    sensor_name: str,
+    convergence_deg: float,
 ) -> None:
     # KLV streams report a few fixes a second, not one per scan line; the last scan line's fix is kept
     # so that the stream spans the whole line.
@@ -118,7 +135,7 @@ def _write_klv(
             "frame_center_lat_deg": geometry.lat_deg[rows][:, middle].mean(axis=1),
             "frame_center_lon_deg": geometry.lon_deg[rows][:, middle].mean(axis=1),
             "frame_center_elev_m": geometry.elevation_m[rows][:, middle].mean(axis=1),
-            "wind_from_deg": np.full(lines, pass_plan.reported_from_deg),
+            "wind_from_deg": np.full(lines, (pass_plan.reported_from_deg + convergence_deg) % 360.0),
             "wind_speed_m_s": np.full(lines, pass_plan.reported_speed_m_s),
             "ground_speed_m_s": np.full(lines, line_plan.ground_speed_m_s),
             # The simulated altitude is ellipsoidal, which tag 75 names; with no geoid model shipped,
@@ -182,8 +199,11 @@ def _obs_bands(geometry: LineGeometry) -> np.ndarray:
     return np.stack(bands, axis=-1).astype(np.float32)
 
 
-def write_wind_csv(path: Path, passes) -> None:
-    """Write the reported wind of every pass (name, time, speed, direction, speed sigma, stability)."""
+def write_wind_csv(path: Path, passes, convergence_deg: float = 0.0) -> None:
+    """Write the reported wind of every pass (name, time, speed, direction from true north, sigma, stability).
+
+    ``convergence_deg`` turns the plan's grid directions into true-north ones.
+    """
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["name", "time_utc", "speed_m_s", "from_deg", "speed_sigma_m_s", "stability"])
@@ -193,7 +213,7 @@ def write_wind_csv(path: Path, passes) -> None:
                     p.line.name,
                     p.line.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     p.reported_speed_m_s,
-                    p.reported_from_deg,
+                    round((p.reported_from_deg + convergence_deg) % 360.0, 1),
                     p.reported_speed_sigma_m_s,
                     p.stability,
                 ]
