@@ -117,6 +117,7 @@ def _evaluate(records: list[dict], ime_wind: EffectiveWind, csf_wind: EffectiveW
 
 
 def main() -> None:
+    """Parse options, run or re-score the seeds, write records.json and print the scores as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--test", type=int, nargs="+", default=[4, 5, 6])

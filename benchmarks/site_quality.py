@@ -38,6 +38,7 @@ def score_seed(root: Path, seed: int, *, passes: int, lines: int, samples: int, 
 
 
 def main() -> None:
+    """Parse options, score each seed's catalog, write scores.json and print the totals as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[4, 5, 6])
     parser.add_argument("--passes", type=int, default=4)

@@ -28,7 +28,9 @@ def test_every_emitter_found_and_no_false_site(demo_result):
 @pytest.mark.slow
 def test_intermittent_emitter_persistence_matches_truth(demo_result):
     truth = read_truth(demo_result.out_dir / "survey")
-    intermittent = [t for t in truth["sites"] if 0 < sum(q > 0 for q in t.emission_kg_h) < len(t.emission_kg_h)]
+    intermittent = [
+        t for t in truth["sites"] if 0 < sum(q > 0 for q in t.emission_kg_h) < len(t.emission_kg_h)
+    ]
     assert intermittent, "the demo survey must have an emitter that is off on some passes"
     rows = {row[-1]: row for row in demo_result.rows}
     for t in intermittent:

@@ -109,6 +109,7 @@ def synthetic_track(plan, aoi) -> Track:
 
 
 def draw_polygon(ax, geom, **style) -> None:
+    """Fill each polygon of a lon/lat geometry on ``ax``, its holes left white."""
     for part in shapely.get_parts(geom):
         ax.fill(*part.exterior.xy, **style)
         for ring in part.interiors:
@@ -116,6 +117,7 @@ def draw_polygon(ax, geom, **style) -> None:
 
 
 def survey_figure(plan, aoi, permitted) -> None:
+    """Write missions_survey.png: the example survey plan over its AOI, no-fly zone and airspace."""
     fig, ax = plt.subplots(figsize=(7.5, 6.5))
     draw_polygon(ax, permitted, color="#e8f1e4", label="permitted airspace")
     draw_polygon(ax, aoi.frame.to_lonlat(aoi.area), color="#cfe0f3", label="area of interest")
@@ -146,6 +148,7 @@ def survey_figure(plan, aoi, permitted) -> None:
 
 
 def audit_figure(track: Track, report, permitted, ceiling_m: float) -> None:
+    """Write missions_audit.png: the synthetic flown track and its altitude against the audit's limits."""
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 5), gridspec_kw={"width_ratios": [1.2, 1]})
     draw_polygon(ax, permitted, color="#e8f1e4", label="permitted airspace")
     ax.plot(track.lon_deg, track.lat_deg, color="#1f5fa8", lw=0.8, label="flown track")
@@ -181,6 +184,7 @@ def audit_figure(track: Track, report, permitted, ceiling_m: float) -> None:
 
 
 def main() -> None:
+    """Write the example inputs, plan and audit them, draw both figures and print their summaries."""
     write_inputs()
     aoi = read_aoi(EXAMPLE / "aoi.geojson")
     sensor = get_sensor("avirisng")

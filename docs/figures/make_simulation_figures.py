@@ -48,6 +48,7 @@ def transect_flux_kg_s(field: np.ndarray, grid: Grid, distance_m: float) -> floa
 
 
 def dispersion_figure() -> None:
+    """Write simulation_dispersion.png: Gaussian plume vs puffs, and print their transect fluxes / Q."""
     grid = Grid.centred(1000.0, 5.0)
     steady = render_gaussian_plume(
         grid, emission_kg_h=Q_KG_H, wind_speed_m_s=WIND_M_S, wind_from_deg=WIND_FROM_DEG, stability="C"
@@ -106,6 +107,7 @@ def dispersion_figure() -> None:
 
 
 def spectra_figure() -> None:
+    """Write simulation_spectra.png: simulated AVIRIS-NG radiance against the real Pasadena pixels."""
     sensor = get_sensor("avirisng")
     wl = sensor.wavelength_nm
     real_nm, real = pasadena_pixels()
@@ -207,6 +209,7 @@ def consistency_slopes(scene, cube: np.ndarray, truth_column: np.ndarray, gas: s
 
 
 def plume_figure() -> None:
+    """Write simulation_plume.png: simulated radiance, true and retrieved CH4; print their agreement."""
     with tempfile.TemporaryDirectory() as tmp:
         manifest = simulate_survey(Path(tmp) / "survey", seed=7, n_passes=2, lines=240, samples=150)
         survey = read_survey(manifest)

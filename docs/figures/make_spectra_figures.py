@@ -44,6 +44,7 @@ CLEAN_TRANSMITTANCE = 0.75
 
 
 def srcfinder_figure(ang) -> None:
+    """Write spectra_srcfinder.png: our CH4 unit absorption against srcfinder's; print the agreement."""
     table = np.loadtxt(DATA_DIR / "srcfinder_ang_ch4_unit_3col_425chan.txt")
     ours = unit_absorption("ch4", ang.wavelength_nm, ang.fwhm_nm)
     stats = srcfinder_agreement()
@@ -72,6 +73,7 @@ def srcfinder_figure(ang) -> None:
 
 
 def nonlinear_figure(ang) -> None:
+    """Write spectra_nonlinear.png: CH4 band transmittance vs path, ours against MODTRAN's table."""
     wavelength_nm, radiance = read_lut()
     weights, _ = band_weights(wavelength_nm, ang.wavelength_nm, ang.fwhm_nm)
     band = int(np.argmin(np.abs(ang.wavelength_nm - 2370.0)))
@@ -167,6 +169,7 @@ def _white(ang, solar_zenith_deg, background, altitude_m=4000.0):
 
 
 def pasadena_figure(ang) -> None:
+    """Write spectra_pasadena.png: real AVIRIS-NG Pasadena pixels against our fit; print its residuals."""
     files = {p: next((DATA_DIR / "pasadena_rdn").glob(f"*_{p}.txt")) for p in PASADENA_PIXELS}
     real = {p: np.loadtxt(f)[:, 1] for p, f in files.items()}
     transmission = {}
@@ -235,6 +238,7 @@ def _fit_pixel(ang, two_way, real):
 
 
 def lwir_figure() -> None:
+    """Write spectra_lwir.png: LWIR gases' unit absorption at HyTES bands, a plume's signal against noise."""
     hytes = get_sensor("hytes")
     fig, ax = plt.subplots(1, 2, figsize=(11, 4))
     for gas in library_gases("lwir"):
@@ -274,6 +278,7 @@ def lwir_figure() -> None:
 
 
 def main() -> None:
+    """Print the spectral checks quoted in the docs and write every spectra_*.png figure."""
     ang = get_sensor("avirisng")
     print(f"mag1c table path factor vs HITRAN (4383.5-4385.5 cm-1): {lut_path_factor():.3f}")
     edge = lut_path_factor(**WEAK_EDGE_WINDOW)

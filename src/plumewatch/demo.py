@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from plumewatch.simulate.truth import read_truth
 from plumewatch.geo.footprint import distance_m
 from plumewatch.io.envi import open_envi
 from plumewatch.io.geotiff import read_retrieval_geotiff
@@ -22,6 +21,7 @@ from plumewatch.process import process_survey
 from plumewatch.share.geojson import write_sites_geojson
 from plumewatch.share.report import MapLayer, enhancement_figure, write_html_report
 from plumewatch.simulate.survey import simulate_survey
+from plumewatch.simulate.truth import read_truth
 from plumewatch.sites.catalog import Catalog
 
 DEMO_GASES = ["ch4", "co2"]
@@ -114,7 +114,11 @@ def compare_with_truth(sites, truth) -> tuple[list[tuple], set[str], list[str], 
     rows, matched, false_ids = [], set(), []
     for site in sites:
         best = _nearest(site, emitters)
-        rate = "-" if site.mean_emission_kg_h is None else f"{site.mean_emission_kg_h:.0f} ± {site.emission_sigma_kg_h:.0f}"
+        rate = (
+            "-"
+            if site.mean_emission_kg_h is None
+            else f"{site.mean_emission_kg_h:.0f} ± {site.emission_sigma_kg_h:.0f}"
+        )
         det = f"{site.n_detections}/{site.n_overflights}"
         if best is None:
             false_ids.append(site.site_id)
@@ -123,14 +127,34 @@ def compare_with_truth(sites, truth) -> tuple[list[tuple], set[str], list[str], 
         matched.add(best.site_id)
         on = [q for q in best.emission_kg_h if q > 0]
         truth_rate = f"{np.mean(on):.0f}" if on else "0"
-        rows.append((site.site_id, ",".join(site.gases), det, f"{len(on)}/{len(best.emission_kg_h)}", rate,
-                     truth_rate, site.status, f"= {best.site_id}"))
+        rows.append(
+            (
+                site.site_id,
+                ",".join(site.gases),
+                det,
+                f"{len(on)}/{len(best.emission_kg_h)}",
+                rate,
+                truth_rate,
+                site.status,
+                f"= {best.site_id}",
+            )
+        )
     missed = [t.site_id for t in emitters if t.site_id not in matched]
     for t in emitters:
         if t.site_id in missed:
             on = [q for q in t.emission_kg_h if q > 0]
-            rows.append(("-", t.gas, "0/-", f"{len(on)}/{len(t.emission_kg_h)}", "-",
-                         f"{np.mean(on):.0f}" if on else "0", "-", f"MISSED {t.site_id}"))
+            rows.append(
+                (
+                    "-",
+                    t.gas,
+                    "0/-",
+                    f"{len(on)}/{len(t.emission_kg_h)}",
+                    "-",
+                    f"{np.mean(on):.0f}" if on else "0",
+                    "-",
+                    f"MISSED {t.site_id}",
+                )
+            )
     return rows, matched, false_ids, missed
 
 

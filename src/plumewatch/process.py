@@ -99,7 +99,7 @@ def process_survey(
     orthorectify: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Overflight], list[Alert]]:
-    """Run every flight line, then ingest the overflights into the catalog in time order.
+    """Run every line, ingest the overflights in time order; returns the overflights and the alerts raised.
 
     Each line's products go to ``products_dir``: the line x sample GeoTIFF and JSON per gas and,
     with ``orthorectify``, a UTM Cloud-Optimized GeoTIFF with its STAC item.

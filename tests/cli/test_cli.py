@@ -8,8 +8,21 @@ import pytest
 from plumewatch import __version__
 from plumewatch.cli import build_parser, main
 
-SUBCOMMANDS = ["demo", "simulate", "detect", "process", "sites", "evaluate", "inspect", "partners", "share", "serve",
-               "audit-log", "plan", "airspace"]
+SUBCOMMANDS = [
+    "demo",
+    "simulate",
+    "detect",
+    "process",
+    "sites",
+    "evaluate",
+    "inspect",
+    "partners",
+    "share",
+    "serve",
+    "audit-log",
+    "plan",
+    "airspace",
+]
 
 
 def run_cli(*args):

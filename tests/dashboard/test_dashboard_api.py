@@ -44,8 +44,14 @@ def test_dashboard_is_served_with_a_strict_content_security_policy(client):
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy and "script-src 'self'" in policy
 
 
-@pytest.mark.parametrize("path", ["/api/v1/dashboard/config", "/api/v1/dashboard/layers/tracks",
-                                  "/api/v1/dashboard/plumes/x/enhancement.png"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/dashboard/config",
+        "/api/v1/dashboard/layers/tracks",
+        "/api/v1/dashboard/plumes/x/enhancement.png",
+    ],
+)
 def test_dashboard_endpoints_need_a_key(client, path):
     assert client.get(path).status_code == 401
     assert client.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -71,15 +77,18 @@ def test_layers_go_to_partners_cleared_for_their_marking_only(client, world, kin
 
 def test_footprints_follow_the_time_window(client, world):
     headers = auth(world, "analyst")
-    since = client.get("/api/v1/dashboard/layers/footprints", params={"since": "2026-06-14T00:00:00Z"},
-                       headers=headers).json()["features"]
+    since = client.get(
+        "/api/v1/dashboard/layers/footprints", params={"since": "2026-06-14T00:00:00Z"}, headers=headers
+    ).json()["features"]
     assert [f["properties"]["acquired"][:10] for f in since] == ["2026-06-14", "2026-06-15", "2026-06-16"]
 
 
 def test_a_partner_limited_to_another_area_gets_no_layers(client, world):
     with ShareStore(world.url) as store:
-        key = store.add_partner(Partner("elsewhere", "amber", country="DE", organisation="X",
-                                        areas=((10.0, 40.0, 20.0, 50.0),)), actor="test")
+        key = store.add_partner(
+            Partner("elsewhere", "amber", country="DE", organisation="X", areas=((10.0, 40.0, 20.0, 50.0),)),
+            actor="test",
+        )
     answer = client.get("/api/v1/dashboard/layers/footprints", headers={"Authorization": f"Bearer {key}"})
     assert answer.status_code == 200 and answer.json()["features"] == []
 
@@ -103,14 +112,17 @@ def test_plume_image_is_the_plume_only_and_placed_on_its_outline(client, world):
     assert not drawn[0].any() and not drawn[-1].any() and not drawn[:, 0].any() and not drawn[:, -1].any()
 
 
-@pytest.mark.parametrize("site, partner, visible", [
-    ("compressor", "ally_de", True),    # TLP:AMBER released to DE
-    ("compressor", "ally_fr", False),   # above TLP:GREEN and not released to FR
-    ("compressor", "analyst", False),   # released to DE only, analyst is US
-    ("flare", "analyst", True),         # TLP:RED to a named individual, one item asked for by id
-    ("flare", "ally_de", False),        # TLP:RED, not a named individual
-    ("wellpad", "ally_fr", True),       # TLP:GREEN
-])
+@pytest.mark.parametrize(
+    "site, partner, visible",
+    [
+        ("compressor", "ally_de", True),  # TLP:AMBER released to DE
+        ("compressor", "ally_fr", False),  # above TLP:GREEN and not released to FR
+        ("compressor", "analyst", False),  # released to DE only, analyst is US
+        ("flare", "analyst", True),  # TLP:RED to a named individual, one item asked for by id
+        ("flare", "ally_de", False),  # TLP:RED, not a named individual
+        ("wellpad", "ally_fr", True),  # TLP:GREEN
+    ],
+)
 def test_plume_images_follow_the_api_policy(client, world, site, partner, visible):
     plume_id = plume_of(world, site)
     headers = auth(world, partner)
@@ -140,9 +152,20 @@ def test_no_product_means_404_not_an_error(world):
 def test_an_unreadable_layer_file_is_left_out_and_logged(tmp_path, caplog):
     (tmp_path / "airspace").mkdir()
     (tmp_path / "airspace" / "broken.geojson").write_text("{not json")
-    (tmp_path / "airspace" / "ok.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {"name": "A", "floor": "GND", "ceiling": "FL95"},
-        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}]}))
+    (tmp_path / "airspace" / "ok.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "A", "floor": "GND", "ceiling": "FL95"},
+                        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+                    }
+                ],
+            }
+        )
+    )
     with caplog.at_level(logging.WARNING):
         files = layer_files(tmp_path, "airspace")
     assert [f.name for f in files] == ["ok.geojson"]
@@ -157,7 +180,10 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("PLUMEWATCH_DASHBOARD_OPERATIONAL_RELEASE_TO", "de,nato")
     settings = DashboardSettings()
     assert (settings.layers_dir, settings.operational_tlp, settings.operational_release_to) == (
-        tmp_path, "green", ("DE", "NATO"))
+        tmp_path,
+        "green",
+        ("DE", "NATO"),
+    )
 
 
 def test_serve_layers_option_reaches_the_dashboard(world, monkeypatch):
@@ -166,6 +192,8 @@ def test_serve_layers_option_reaches_the_dashboard(world, monkeypatch):
 
     seen = {}
     monkeypatch.setattr("uvicorn.run", lambda app, **kw: seen.update(app=app, **kw))
-    args = build_parser().parse_args(["serve", "--db", world.url, "--layers", str(world.layers_dir), "--port", "0"])
+    args = build_parser().parse_args(
+        ["serve", "--db", world.url, "--layers", str(world.layers_dir), "--port", "0"]
+    )
     assert serve_cli.run(args) == 0
     assert seen["app"].state.dashboard.settings.layers_dir == world.layers_dir

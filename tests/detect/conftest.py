@@ -141,7 +141,8 @@ def make_scene(
         view_zenith_deg=0.0,
         columns_ppmm={"ch4": columns},
     )[inverse.reshape(truth.shape)]
-    endmembers = np.stack([0.25 + 0.1 * np.sin(wl / 250.0 + p) for p in rng.uniform(0, 6, 4)])
+    soil = 0.4 + 0.6 * np.clip((wl - 400.0) / 1500.0, 0.0, 1.0)  # darker in the blue, as soils are
+    endmembers = np.stack([soil * (0.25 + 0.1 * np.sin(wl / 250.0 + p)) for p in rng.uniform(0, 6, 4)])
     abundance = rng.dirichlet(np.ones(4) * 2, size=(lines, samples))
     albedo = rng.lognormal(0.0, 0.25, size=(lines, samples))
     gain = 1.0 + 0.02 * rng.normal(size=(samples, len(wl)))

@@ -46,7 +46,7 @@ def test_masks_are_applied_and_counted(scene_factory):
     cube = scene.radiance.compute()
     cube[10, 3, :] = np.nan  # no data
     cube[20, 4, :] *= 40.0  # brighter than any reflecting surface
-    cube[30, 5, -20:] *= 25.0  # emission rising to the long end: a flare
+    cube[30, 5, -20:] *= 60.0  # emission rising to the long end: a flare
     scene = type(scene)(**{**scene.__dict__, "radiance": da.from_array(cube, chunks=(50, -1, -1))})
     retrieval = detect_scene(scene, ["ch4"], method="cmf")["ch4"]
     masks = retrieval.info["masks"]

@@ -99,7 +99,12 @@ def permitted_file(tmp_path):
 
 @pytest.mark.parametrize(
     ("lon_end", "gap", "strict", "expected"),
-    [(-118.05, False, False, 0), (-117.9, False, False, 3), (-118.05, True, False, 0), (-118.05, True, True, 4)],
+    [
+        (-118.05, False, False, 0),
+        (-117.9, False, False, 3),
+        (-118.05, True, False, 0),
+        (-118.05, True, True, 4),
+    ],
 )
 def test_airspace_exit_status_and_json(tmp_path, capsys, lon_end, gap, strict, expected):
     n = 40

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from plumewatch.share.policy import Partner
-from plumewatch.share.release import make_release, redact_observations
+from plumewatch.share.release import make_release, marked_objects, redact_observations
 
 
 def test_release_follows_policy(records):
@@ -41,7 +41,8 @@ def test_since_and_bbox(records):
     boxed = make_release(partner, sites, plumes, bbox=(-118.22, 34.08, -118.18, 34.12))
     assert [s.site_id for s in boxed.sites] == ["S-0002"]
     assert make_release(partner, sites, plumes, since=T0 + timedelta(days=30)).sites == ()
-    assert set(boxed.object_ids()) == {"S-0002"} | {p.plume_id for p in boxed.plumes}
+    given = {object_id for object_id, _ in marked_objects(boxed.sites, boxed.plumes)}
+    assert given == {"S-0002"} | {p.plume_id for p in boxed.plumes}
 
 
 def test_observations_of_unreleased_plumes_are_redacted(detail):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import box
 from sqlalchemy import create_engine, text
 
 from plumewatch.plumes.plume import Overflight, Plume
@@ -90,11 +90,6 @@ def make_overflight(
             make_plume(name, gas, e, n, label=label, rate_kg_h=rate[0] if rate else 100.0, time=time)
         )
     return Overflight(name, time, box(west, south, east, north), tuple(gases), plumes)
-
-
-def site_point(site) -> Point:
-    """A site summary's position as a shapely Point."""
-    return Point(site.lon_deg, site.lat_deg)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
+from plumewatch.api.access import audit_answer, query_time, visible_plume
 from plumewatch.api.auth import PartnerDep, StoreDep
 from plumewatch.api.products import releasable_products
 from plumewatch.api.schemas import (
@@ -30,9 +31,9 @@ from plumewatch.errors import InputFileError, SharingError
 from plumewatch.share.export import FORMATS, render
 from plumewatch.share.policy import TLP_LEVELS, BBox, parse_bbox
 from plumewatch.share.release import (
-    as_utc,
     in_bbox,
     make_release,
+    marked_objects,
     redact_observations,
     releasable_plumes,
     releasable_sites,
@@ -67,30 +68,17 @@ def _bbox(text: str | None) -> BBox | None:
         ) from None
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return as_utc(moment) if moment is not None else None
-
-
-def _audit(
-    store: ShareStore, request: Request, partner: str, objects, action: str = "api.read", **detail
-) -> None:
-    store.record(
-        action,
-        actor=f"api:{partner}",
-        partner=partner,
-        objects=objects,
-        detail={"path": request.url.path, "query": str(request.query_params), **detail},
-    )
-
-
-def _not_found(kind: str, item_id: str) -> HTTPException:
-    return HTTPException(404, f"no {kind} {item_id!r}")
+def _page(items: list, limit: int, offset: int) -> tuple[list, dict]:
+    """The items on the page at ``offset``, and the ``Page`` fields that place it in the whole answer."""
+    end = offset + limit
+    place = {"total": len(items), "limit": limit, "offset": offset}
+    return items[offset:end], place | {"next_offset": end if end < len(items) else None}
 
 
 @router.get("/me", response_model=PartnerOut, tags=["partner"])
 def me(partner: PartnerDep, store: StoreDep, request: Request) -> PartnerOut:
     """The calling partner: its highest TLP label, release codes and limits."""
-    _audit(store, request, partner.name, [])
+    audit_answer(store, request, partner.name, [])
     return PartnerOut.of(partner)
 
 
@@ -110,27 +98,21 @@ def list_sites(
 ) -> SitePage:
     """Sites the caller may receive, filtered (gas, status, marking, box, detection time) and paged."""
     box = _bbox(bbox)
-    sites = store.catalog.sites(gas=gas, status=status, since=_utc(since), until=_utc(until))
+    sites = store.catalog.sites(gas=gas, status=status, since=query_time(since), until=query_time(until))
     sites = [
         s
         for s in releasable_sites(sites, partner, bulk=True)
         if in_bbox(s.lon_deg, s.lat_deg, box) and (tlp is None or s.tlp == tlp)
     ]
-    page = sites[offset : offset + limit]
-    _audit(store, request, partner.name, [(s.site_id, s.tlp) for s in page])
-    return SitePage(
-        items=[SiteOut.of(s) for s in page],
-        total=len(sites),
-        limit=limit,
-        offset=offset,
-        next_offset=offset + limit if offset + limit < len(sites) else None,
-    )
+    page, place = _page(sites, limit, offset)
+    audit_answer(store, request, partner.name, [(s.site_id, s.tlp) for s in page])
+    return SitePage(items=[SiteOut.of(s) for s in page], **place)
 
 
 def _visible_detail(store: ShareStore, partner, site_id: str):
     detail = store.site_detail(site_id)
     if detail is None or not releasable_sites([detail.summary], partner, bulk=False):
-        raise _not_found("site", site_id)
+        raise HTTPException(404, f"no site {site_id!r}")
     plumes = releasable_plumes(detail.plumes, [detail.summary], partner, bulk=False)
     return detail, plumes
 
@@ -140,9 +122,7 @@ def get_site(site_id: str, partner: PartnerDep, store: StoreDep, request: Reques
     """One site with its overflight history (seen / clean) and the plumes the caller may receive."""
     detail, plumes = _visible_detail(store, partner, site_id)
     shown = {p.plume_id for p in plumes}
-    _audit(
-        store, request, partner.name, [(site_id, detail.summary.tlp)] + [(p.plume_id, p.tlp) for p in plumes]
-    )
+    audit_answer(store, request, partner.name, marked_objects([detail.summary], plumes))
     return SiteDetailOut(
         site=SiteOut.of(detail.summary),
         observations=[ObservationOut.of(o) for o in redact_observations(detail.observations, shown)],
@@ -167,13 +147,7 @@ def site_report(site_id: str, partner: PartnerDep, store: StoreDep, request: Req
             layers = [enhancement_layer(latest.path)]
         except InputFileError as err:
             log.warning("report of %s without enhancement: %s", site_id, err)
-    _audit(
-        store,
-        request,
-        partner.name,
-        [(site_id, detail.summary.tlp)] + [(p.plume_id, p.tlp) for p in plumes],
-        action="report",
-    )
+    audit_answer(store, request, partner.name, marked_objects([detail.summary], plumes), action="report")
     return HTMLResponse(site_report_html(detail, plumes, recipient=partner.name, layers=layers))
 
 
@@ -199,7 +173,7 @@ def export_all(
     since: datetime | None = None,
 ) -> Response:
     """Every site and plume the caller may receive, in a share format (STIX, GeoJSON, KML, KMZ, CoT, CSV)."""
-    release = store.release(partner, since=_utc(since), bbox=_bbox(bbox), gas=gas, status=status)
+    release = store.release(partner, since=query_time(since), bbox=_bbox(bbox), gas=gas, status=status)
     return _export_response(store, request, partner.name, release, fmt, "plumewatch-release")
 
 
@@ -208,11 +182,11 @@ def _export_response(
 ) -> Response:
     spec = FORMATS[fmt]
     payload = render(release, fmt)
-    _audit(
+    audit_answer(
         store,
         request,
         partner,
-        [(s.site_id, s.tlp) for s in release.sites] + [(p.plume_id, p.tlp) for p in release.plumes],
+        marked_objects(release.sites, release.plumes),
         action="export",
         format=fmt,
         channel="api",
@@ -244,32 +218,20 @@ def list_plumes(
     sites = releasable_sites(store.catalog.sites(), partner, bulk=True)
     if site_id is not None:
         sites = [s for s in sites if s.site_id == site_id]
-    plumes = store.plumes(site_ids=[s.site_id for s in sites], gas=gas, since=_utc(since))
+    plumes = store.plumes(site_ids=[s.site_id for s in sites], gas=gas, since=query_time(since))
     plumes = [
         p
         for p in releasable_plumes(plumes, sites, partner, bulk=True)
         if in_bbox(p.source_lon_deg, p.source_lat_deg, box)
     ]
-    page = plumes[offset : offset + limit]
-    _audit(store, request, partner.name, [(p.plume_id, p.tlp) for p in page])
-    return PlumePage(
-        items=[PlumeOut.of(p) for p in page],
-        total=len(plumes),
-        limit=limit,
-        offset=offset,
-        next_offset=offset + limit if offset + limit < len(plumes) else None,
-    )
+    page, place = _page(plumes, limit, offset)
+    audit_answer(store, request, partner.name, [(p.plume_id, p.tlp) for p in page])
+    return PlumePage(items=[PlumeOut.of(p) for p in page], **place)
 
 
 @router.get("/plumes/{plume_id}", response_model=PlumeOut, responses=NOT_FOUND, tags=["plumes"])
 def get_plume(plume_id: str, partner: PartnerDep, store: StoreDep, request: Request) -> PlumeOut:
     """One plume, if the caller may receive it and its site."""
-    found = store.plumes(plume_ids=[plume_id])
-    site = store.site_detail(found[0].site_id) if found else None
-    visible = site is not None and releasable_plumes(
-        found, releasable_sites([site.summary], partner, bulk=False), partner, bulk=False
-    )
-    if not visible:
-        raise _not_found("plume", plume_id)
-    _audit(store, request, partner.name, [(plume_id, found[0].tlp)])
-    return PlumeOut.of(found[0])
+    plume = visible_plume(store, partner, plume_id)
+    audit_answer(store, request, partner.name, [(plume_id, plume.tlp)])
+    return PlumeOut.of(plume)

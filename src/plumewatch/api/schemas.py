@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
-from pydantic import BaseModel, Field
-
-from plumewatch.share.policy import Partner
-from plumewatch.sites.records import Observation, PlumeRecord, SiteSummary
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class PartnerOut(BaseModel):
+class _FromRecord(BaseModel):
+    """A body whose fields are read off a record's attributes of the same names (tuples become lists)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, record: object) -> Self:
+        """The body of one record: a policy Partner or a catalog SiteSummary, PlumeRecord or Observation."""
+        return cls.model_validate(record)
+
+
+class PartnerOut(_FromRecord):
     """The calling partner as the registry knows it."""
 
     name: str
@@ -22,22 +31,8 @@ class PartnerOut(BaseModel):
     gases: list[str]
     named_individual: bool
 
-    @classmethod
-    def of(cls, p: Partner) -> PartnerOut:
-        """From the policy record."""
-        return cls(
-            name=p.name,
-            organisation=p.organisation,
-            country=p.country,
-            max_tlp=p.max_tlp,
-            release_codes=list(p.release_codes),
-            areas=[list(a) for a in p.areas],
-            gases=list(p.gases),
-            named_individual=p.named_individual,
-        )
 
-
-class SiteOut(BaseModel):
+class SiteOut(_FromRecord):
     """One site: position (degrees, 1-sigma metres), gases, history, rate (kg/h), TLP marking."""
 
     site_id: str
@@ -58,31 +53,8 @@ class SiteOut(BaseModel):
     tlp: str = Field(description="TLP 2.0 label: clear, green, amber, amber+strict or red")
     release_to: list[str]
 
-    @classmethod
-    def of(cls, s: SiteSummary) -> SiteOut:
-        """From a catalog summary."""
-        return cls(
-            site_id=s.site_id,
-            lon_deg=s.lon_deg,
-            lat_deg=s.lat_deg,
-            position_sigma_m=s.position_sigma_m,
-            gases=list(s.gases),
-            status=s.status,
-            status_reason=s.status_reason,
-            n_detections=s.n_detections,
-            n_overflights=s.n_overflights,
-            persistence=s.persistence,
-            first_seen=s.first_seen,
-            last_seen=s.last_seen,
-            mean_emission_kg_h=s.mean_emission_kg_h,
-            emission_sigma_kg_h=s.emission_sigma_kg_h,
-            flags=list(s.flags),
-            tlp=s.tlp,
-            release_to=list(s.release_to),
-        )
 
-
-class PlumeOut(BaseModel):
+class PlumeOut(_FromRecord):
     """One plume: outline (WKT lon/lat), source, strength (ppm·m), IME (kg), rate (kg/h), marking."""
 
     plume_id: str
@@ -103,31 +75,8 @@ class PlumeOut(BaseModel):
     tlp: str
     release_to: list[str]
 
-    @classmethod
-    def of(cls, p: PlumeRecord) -> PlumeOut:
-        """From a catalog plume record."""
-        return cls(
-            plume_id=p.plume_id,
-            site_id=p.site_id,
-            scene_name=p.scene_name,
-            time=p.time,
-            gas=p.gas,
-            outline_wkt=p.outline_wkt,
-            source_lon_deg=p.source_lon_deg,
-            source_lat_deg=p.source_lat_deg,
-            max_ppmm=p.max_ppmm,
-            mean_ppmm=p.mean_ppmm,
-            area_m2=p.area_m2,
-            ime_kg=p.ime_kg,
-            emission_kg_h=p.emission_kg_h,
-            emission_sigma_kg_h=p.emission_sigma_kg_h,
-            identification_confidence=p.identification_confidence,
-            tlp=p.tlp,
-            release_to=list(p.release_to),
-        )
 
-
-class ObservationOut(BaseModel):
+class ObservationOut(_FromRecord):
     """One overflight of the site for one gas: detected or looked at and clean."""
 
     time: datetime
@@ -139,21 +88,6 @@ class ObservationOut(BaseModel):
     emission_kg_h: float | None
     emission_sigma_kg_h: float | None
     emission_note: str
-
-    @classmethod
-    def of(cls, o: Observation) -> ObservationOut:
-        """From a catalog observation (redacted first where its plume is not released)."""
-        return cls(
-            time=o.time,
-            scene_name=o.scene_name,
-            gas=o.gas,
-            detected=o.detected,
-            plume_id=o.plume_id,
-            max_ppmm=o.max_ppmm,
-            emission_kg_h=o.emission_kg_h,
-            emission_sigma_kg_h=o.emission_sigma_kg_h,
-            emission_note=o.emission_note,
-        )
 
 
 class SiteDetailOut(BaseModel):

@@ -1,4 +1,4 @@
-"""Settings of the API service: rate limit, token lifetime, page sizes, names shown to partners."""
+"""Settings of the API service: rate limit, token lifetime, names shown to partners, products folder."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ class ApiSettings:
 
     rate_limit: str = "120/minute"
     token_ttl_s: int = 3600
-    default_page_size: int = 100
-    max_page_size: int = 1000
     producer: str = "plumewatch"
     title: str = "plumewatch partner API"
     products_dir: Path | None = None

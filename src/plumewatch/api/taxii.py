@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from plumewatch.api.access import audit_answer
 from plumewatch.api.auth import PartnerDep, StoreDep
 from plumewatch.share.policy import Partner
 from plumewatch.share.release import as_utc
@@ -27,6 +28,7 @@ from plumewatch.share.store import ShareStore
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 API_ROOT = "api1"
 MAX_PAGE = 1000
+NOT_FOUND = {404: {"description": "not the caller's collection, or no such object"}}
 
 router = APIRouter(prefix="/taxii2", tags=["taxii"])
 
@@ -103,6 +105,7 @@ class TaxiiResponse(JSONResponse):
     media_type = TAXII_MEDIA_TYPE
 
     def render(self, content) -> bytes:
+        """The body as compact UTF-8 JSON."""
         return json.dumps(content, separators=(",", ":")).encode("utf-8")
 
 
@@ -134,13 +137,26 @@ def _objects(store: ShareStore, partner: Partner) -> list[dict]:
     levels = [tlp_of(o) or "clear" for o in objects]
     everything = [json.loads(o.serialize()) for o in supporting_objects(levels) + objects]
     for obj in everything:
-        obj["_added"] = _timestamp(datetime.fromisoformat(obj.get("modified") or obj["created"]))
+        obj["_added"] = _timestamp(datetime.fromisoformat(_version(obj)))
     return sorted(everything, key=lambda o: (o["_added"], o["id"]))
+
+
+def _version(obj: dict) -> str:
+    """The object's version: its ``modified`` time, or ``created`` for objects that are never modified."""
+    return obj.get("modified") or obj["created"]
 
 
 def _own_collection(partner: Partner, collection: str) -> None:
     if collection != collection_id(partner):
         raise HTTPException(404, f"no collection {collection!r}")
+
+
+def _one(store: ShareStore, partner: Partner, object_id: str) -> list[dict]:
+    """The collection's object with this id, as a one-object page; 404 if the caller may not receive it."""
+    page = [o for o in _objects(store, partner) if o["id"] == object_id]
+    if not page:
+        raise HTTPException(404, f"no object {object_id!r}")
+    return page
 
 
 def _filtered(
@@ -169,20 +185,33 @@ def _page(objects: list[dict], limit: int | None, next_: str | None) -> tuple[li
     return page, more, str(start + size) if more else None
 
 
+def _body(more: bool, objects: list[dict], next_token: str | None) -> dict:
+    """A TAXII envelope or manifest body: ``next`` only where there is a next page."""
+    body = {"more": more, "objects": objects}
+    if next_token:
+        body["next"] = next_token
+    return body
+
+
 def _headers(page: list[dict]) -> dict[str, str]:
     if not page:
         return {}
     return {"X-TAXII-Date-Added-First": page[0]["_added"], "X-TAXII-Date-Added-Last": page[-1]["_added"]}
 
 
-def _audit(store: ShareStore, request: Request, partner: Partner, page: list[dict]) -> None:
-    store.record(
-        "taxii.read",
-        actor=f"api:{partner.name}",
-        partner=partner.name,
-        objects=[(o["id"], tlp_of(o) or "") for o in page if o["type"] in ("location", "sighting")],
-        detail={"path": request.url.path, "query": str(request.query_params)},
-    )
+def _envelope(
+    store: ShareStore,
+    request: Request,
+    partner: Partner,
+    page: list[dict],
+    more: bool = False,
+    next_token: str | None = None,
+) -> TaxiiResponse:
+    """The envelope of a page of STIX objects (audited: the sites and plumes in it, with their markings)."""
+    given = [(o["id"], tlp_of(o) or "") for o in page if o["type"] in ("location", "sighting")]
+    audit_answer(store, request, partner.name, given, action="taxii.read")
+    stix = [{k: v for k, v in o.items() if k != "_added"} for o in page]
+    return TaxiiResponse(_body(more, stix, next_token), headers=_headers(page))
 
 
 Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
@@ -224,7 +253,7 @@ def collections(partner: PartnerDep) -> TaxiiResponse:
     f"/{API_ROOT}/collections/{{collection}}/",
     response_class=TaxiiResponse,
     response_model=CollectionInfo,
-    responses={404: {"description": "not the caller's collection, or no such object"}},
+    responses=NOT_FOUND,
 )
 def collection(collection: str, partner: PartnerDep) -> TaxiiResponse:
     """One collection's information (404 for any but the caller's own)."""
@@ -236,7 +265,7 @@ def collection(collection: str, partner: PartnerDep) -> TaxiiResponse:
     f"/{API_ROOT}/collections/{{collection}}/objects/",
     response_class=TaxiiResponse,
     response_model=Envelope,
-    responses={404: {"description": "not the caller's collection, or no such object"}},
+    responses=NOT_FOUND,
 )
 def get_objects(
     collection: str,
@@ -253,56 +282,41 @@ def get_objects(
     _own_collection(partner, collection)
     objects = _filtered(_objects(store, partner), added_after, match_id, match_type)
     page, more, next_token = _page(objects, limit, next_)
-    _audit(store, request, partner, page)
-    envelope = {"more": more, "objects": [{k: v for k, v in o.items() if k != "_added"} for o in page]}
-    if next_token:
-        envelope["next"] = next_token
-    return TaxiiResponse(envelope, headers=_headers(page))
+    return _envelope(store, request, partner, page, more, next_token)
 
 
 @router.get(
     f"/{API_ROOT}/collections/{{collection}}/objects/{{object_id}}/",
     response_class=TaxiiResponse,
     response_model=Envelope,
-    responses={404: {"description": "not the caller's collection, or no such object"}},
+    responses=NOT_FOUND,
 )
 def get_object(
     collection: str, object_id: str, partner: PartnerDep, store: StoreDep, request: Request
 ) -> TaxiiResponse:
     """An envelope with one object (404 if the caller may not receive it)."""
     _own_collection(partner, collection)
-    page = [o for o in _objects(store, partner) if o["id"] == object_id]
-    if not page:
-        raise HTTPException(404, f"no object {object_id!r}")
-    _audit(store, request, partner, page)
-    return TaxiiResponse(
-        {"more": False, "objects": [{k: v for k, v in o.items() if k != "_added"} for o in page]},
-        headers=_headers(page),
-    )
+    return _envelope(store, request, partner, _one(store, partner, object_id))
 
 
 @router.get(
     f"/{API_ROOT}/collections/{{collection}}/objects/{{object_id}}/versions/",
     response_class=TaxiiResponse,
     response_model=Versions,
-    responses={404: {"description": "not the caller's collection, or no such object"}},
+    responses=NOT_FOUND,
 )
 def object_versions(collection: str, object_id: str, partner: PartnerDep, store: StoreDep) -> TaxiiResponse:
     """The versions held of one object: the current one only."""
     _own_collection(partner, collection)
-    page = [o for o in _objects(store, partner) if o["id"] == object_id]
-    if not page:
-        raise HTTPException(404, f"no object {object_id!r}")
-    return TaxiiResponse(
-        {"more": False, "versions": [page[0].get("modified") or page[0]["created"]]}, headers=_headers(page)
-    )
+    page = _one(store, partner, object_id)
+    return TaxiiResponse({"more": False, "versions": [_version(page[0])]}, headers=_headers(page))
 
 
 @router.get(
     f"/{API_ROOT}/collections/{{collection}}/manifest/",
     response_class=TaxiiResponse,
     response_model=Manifest,
-    responses={404: {"description": "not the caller's collection, or no such object"}},
+    responses=NOT_FOUND,
 )
 def manifest(
     collection: str,
@@ -319,15 +333,7 @@ def manifest(
     objects = _filtered(_objects(store, partner), added_after, match_id, match_type)
     page, more, next_token = _page(objects, limit, next_)
     entries = [
-        {
-            "id": o["id"],
-            "date_added": o["_added"],
-            "version": o.get("modified") or o["created"],
-            "media_type": STIX_MEDIA_TYPE,
-        }
+        {"id": o["id"], "date_added": o["_added"], "version": _version(o), "media_type": STIX_MEDIA_TYPE}
         for o in page
     ]
-    body = {"more": more, "objects": entries}
-    if next_token:
-        body["next"] = next_token
-    return TaxiiResponse(body, headers=_headers(page))
+    return TaxiiResponse(_body(more, entries, next_token), headers=_headers(page))

@@ -6,18 +6,7 @@ import argparse
 import json
 
 from plumewatch.cli.options import add_db_option, db_url
-
-# The names of plumewatch.share.audit.ACTIONS, kept here so that starting the CLI imports no database code.
-ACTION_NAMES = (
-    "export",
-    "report",
-    "api.read",
-    "taxii.read",
-    "mark",
-    "partner.add",
-    "partner.revoke",
-    "token.issue",
-)
+from plumewatch.share.actions import ACTIONS
 
 
 def register(subparsers) -> None:
@@ -27,14 +16,14 @@ def register(subparsers) -> None:
     p.add_argument(
         "--since", default=None, metavar="TIME", help="only entries at or after this ISO 8601 time"
     )
-    p.add_argument("--action", default=None, choices=ACTION_NAMES, help="only entries of this kind")
+    p.add_argument("--action", default=None, choices=ACTIONS, help="only entries of this kind")
     p.add_argument("--format", choices=["table", "json"], default="table")
     add_db_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the matching audit entries."""
+    """Print the matching audit entries; returns 0."""
     from plumewatch.share.store import ShareStore
     from plumewatch.share.timeparse import parse_time
 

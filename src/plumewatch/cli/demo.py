@@ -21,7 +21,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo and print its summary table."""
+    """Run the demo and print its summary table; returns 0."""
     from plumewatch.demo import run_demo
 
     result = run_demo(

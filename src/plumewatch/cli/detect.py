@@ -38,7 +38,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Detect and write `<stem>_<gas>.tif` and `.json` for each gas (and the identity map for --gas auto)."""
+    """Detect; write `<stem>_<gas>.tif` and `.json` per gas (and the --gas auto identity map); returns 0."""
     from plumewatch.detect.identify import identify_gases
     from plumewatch.detect.outputs import (
         write_identity_products,

@@ -34,7 +34,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print a summary of the scores (and write them all as JSON)."""
+    """Print a summary of the scores (and write them all as JSON); returns 0."""
     from plumewatch.atomic import atomic_path
     from plumewatch.evaluate.report import format_scores
     from plumewatch.evaluate.survey import evaluate_retrievals, evaluate_sites

@@ -14,7 +14,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the description."""
+    """Print the description; returns 0."""
     from plumewatch.io.inspect import describe, format_description
 
     print(format_description(describe(args.path)))

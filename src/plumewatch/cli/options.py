@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import datetime
 from pathlib import Path
 
 import platformdirs
+
+from plumewatch.io.survey import parse_utc
 
 
 def default_db_url() -> str:
@@ -33,6 +36,18 @@ def db_url(args: argparse.Namespace) -> str:
     return args.db or default_db_url()
 
 
+def add_bbox_option(parser: argparse.ArgumentParser) -> None:
+    """--bbox W S E N: keep only the sites inside a lon/lat box."""
+    parser.add_argument(
+        "--bbox",
+        nargs=4,
+        type=float,
+        metavar=("W", "S", "E", "N"),
+        default=None,
+        help="only sites inside this lon/lat box (degrees)",
+    )
+
+
 def gas_list(text: str) -> list[str]:
     """Parse 'ch4,co2' into ['ch4', 'co2']."""
     gases = [g.strip().lower() for g in text.split(",") if g.strip()]
@@ -41,8 +56,19 @@ def gas_list(text: str) -> list[str]:
     return gases
 
 
+def utc_time(text: str) -> datetime:
+    """Parse an ISO 8601 time option into an aware UTC datetime (UTC when it has no zone)."""
+    try:
+        return parse_utc(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+
+
 def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
     """--scheduler ADDRESS: run on a dask.distributed cluster instead of this machine."""
     parser.add_argument(
-        "--scheduler", metavar="ADDRESS", default=None, help="dask.distributed scheduler address, e.g. tcp://host:8786"
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="dask.distributed scheduler address, e.g. tcp://host:8786",
     )

@@ -60,7 +60,7 @@ def actor() -> str:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    """Register the partner and print its API key."""
+    """Register the partner and print its API key; returns 0."""
     from plumewatch.share.policy import Partner, parse_bbox, parse_release_codes
     from plumewatch.share.store import ShareStore
 
@@ -82,7 +82,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """Print the partners as a table."""
+    """Print the partners as a table; returns 0."""
     from plumewatch.share.store import ShareStore
 
     with ShareStore(db_url(args)) as store:
@@ -105,7 +105,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    """Revoke the partner."""
+    """Revoke the partner; returns 0."""
     from plumewatch.share.store import ShareStore
 
     with ShareStore(db_url(args)) as store:

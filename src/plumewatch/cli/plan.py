@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from plumewatch.cli.options import add_db_option, db_url
+from plumewatch.cli.options import add_db_option, db_url, utc_time
 
 OUT_HELP = "plan file: .plan (QGroundControl), .kml or .geojson (chosen by extension)"
 
@@ -32,15 +32,6 @@ def lonlat(text: str) -> tuple[float, float]:
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise argparse.ArgumentTypeError(f"{text}: longitude or latitude out of range")
     return lon, lat
-
-
-def iso_time(text: str) -> datetime:
-    """Parse an ISO-8601 time (UTC if no zone is given)."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text}: not an ISO-8601 time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -105,7 +96,7 @@ def register(subparsers) -> None:
     )
     revisit.add_argument("--line-length-m", type=float, default=3000.0, help="line length over each site")
     revisit.add_argument(
-        "--now", type=iso_time, default=None, help="time to measure 'unseen' from (default now)"
+        "--now", type=utc_time, default=None, help="time to measure 'unseen' from (default now)"
     )
     _common(revisit)
     revisit.set_defaults(func=run_revisit)
@@ -132,7 +123,7 @@ def _finish(args: argparse.Namespace, plan) -> int:
 
 
 def run_survey(args: argparse.Namespace) -> int:
-    """Plan a survey and write it."""
+    """Plan a survey and write it; returns 0."""
     from plumewatch.missions.airspace import read_permitted
     from plumewatch.missions.aoi import read_aoi
     from plumewatch.missions.survey import plan_survey
@@ -157,7 +148,7 @@ def run_survey(args: argparse.Namespace) -> int:
 
 
 def run_revisit(args: argparse.Namespace) -> int:
-    """Plan a revisit tour from the catalog and write it."""
+    """Plan a revisit tour from the catalog and write it; returns 0."""
     from plumewatch.missions.revisit import plan_revisit
     from plumewatch.missions.survey import check_geometry, gsd_m, swath_width_m, turn_radius_for
     from plumewatch.sites.catalog import Catalog

@@ -37,7 +37,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Process every flight line, print alerts and the number of sites."""
+    """Process every flight line, print alerts and the number of sites; returns 0."""
     from plumewatch.io.survey import read_survey
     from plumewatch.process import process_survey
     from plumewatch.sites.catalog import Catalog

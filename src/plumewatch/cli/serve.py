@@ -39,7 +39,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run uvicorn until interrupted."""
+    """Run uvicorn until interrupted; returns 0."""
     import uvicorn
 
     from plumewatch.api.app import create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from plumewatch.cli.options import add_db_option, db_url
+from plumewatch.cli.options import add_bbox_option, add_db_option, db_url
 
 # The names of plumewatch.share.export.FORMATS, kept here so that starting the CLI imports no writer.
 FORMAT_NAMES = ("stix", "geojson", "kml", "kmz", "cot", "csv")
@@ -23,20 +23,13 @@ def register(subparsers) -> None:
         metavar="TIME",
         help="only sites seen and plumes observed at or after this ISO 8601 time (UTC if no zone)",
     )
-    p.add_argument(
-        "--bbox",
-        nargs=4,
-        type=float,
-        default=None,
-        metavar=("W", "S", "E", "N"),
-        help="only sites inside this lon/lat box",
-    )
+    add_bbox_option(p)
     add_db_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the partner's release, write it, record it in the audit log."""
+    """Build the partner's release, write it, record it in the audit log; returns 0."""
     from plumewatch.cli.partners import actor
     from plumewatch.share.export import write_release
     from plumewatch.share.policy import parse_bbox
@@ -80,7 +73,7 @@ def register_mark(verbs) -> None:
 
 
 def run_mark(args: argparse.Namespace) -> int:
-    """Mark the site and its plumes; the change and the old markings go to the audit log."""
+    """Mark the site and its plumes; the change and the old markings go to the audit log; returns 0."""
     from plumewatch.cli.partners import actor
     from plumewatch.share.policy import parse_release_codes, tlp_display
     from plumewatch.share.store import ShareStore
@@ -88,6 +81,5 @@ def run_mark(args: argparse.Namespace) -> int:
     codes = parse_release_codes(args.release_to)
     with ShareStore(db_url(args)) as store:
         n_plumes = store.mark_site(args.site_id, args.tlp, codes, actor=actor())
-    rel = f" REL TO {','.join(codes)}" if codes else ""
-    print(f"{args.site_id} and {n_plumes} plumes marked {tlp_display(args.tlp)}{rel}")
+    print(f"{args.site_id} and {n_plumes} plumes marked {tlp_display(args.tlp, codes)}")
     return 0

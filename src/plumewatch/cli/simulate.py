@@ -27,7 +27,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Simulate and print where the survey manifest went."""
+    """Simulate and print where the survey manifest went; returns 0."""
     from plumewatch.simulate.survey import simulate_survey
 
     manifest = simulate_survey(

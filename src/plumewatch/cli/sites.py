@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
-from plumewatch.cli.options import add_db_option, db_url
+from plumewatch.cli.options import add_bbox_option, add_db_option, db_url, utc_time
 from plumewatch.cli.share import register_mark
 from plumewatch.sites.records import SITE_STATUSES
 
@@ -22,19 +22,12 @@ def register(subparsers) -> None:
     lst = verbs.add_parser("list", help="list sites, optionally filtered")
     lst.add_argument("--gas", default=None, help="only sites where this gas was detected")
     lst.add_argument("--status", choices=SITE_STATUSES, default=None)
+    add_bbox_option(lst)
     lst.add_argument(
-        "--bbox",
-        nargs=4,
-        type=float,
-        metavar=("W", "S", "E", "N"),
-        default=None,
-        help="only sites inside this lon/lat box (degrees)",
+        "--since", type=utc_time, default=None, help="only sites detected at or after (ISO 8601)"
     )
     lst.add_argument(
-        "--since", type=_utc_time, default=None, help="only sites detected at or after (ISO 8601)"
-    )
-    lst.add_argument(
-        "--until", type=_utc_time, default=None, help="only sites detected at or before (ISO 8601)"
+        "--until", type=utc_time, default=None, help="only sites detected at or before (ISO 8601)"
     )
     lst.add_argument("--format", choices=FORMATS, default="table")
     add_db_option(lst)
@@ -51,7 +44,7 @@ def register(subparsers) -> None:
         sub.set_defaults(func=func)
 
     alerts = verbs.add_parser("alerts", help="alerts raised so far")
-    alerts.add_argument("--since", type=_utc_time, default=None, help="only alerts at or after (ISO 8601)")
+    alerts.add_argument("--since", type=utc_time, default=None, help="only alerts at or after (ISO 8601)")
     alerts.add_argument("--format", choices=("table", "json"), default="table")
     add_db_option(alerts)
     alerts.set_defaults(func=run_alerts)
@@ -59,7 +52,7 @@ def register(subparsers) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """Print the sites as a table, JSON or GeoJSON."""
+    """Print the sites as a table, JSON or GeoJSON; returns 0."""
     from plumewatch.share.geojson import sites_feature_collection
     from plumewatch.sites.catalog import Catalog
 
@@ -76,32 +69,26 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    """Print one site's summary and its overflight history."""
+    """Print one site's summary and its overflight history; returns 0."""
     detail = _detail(args)
-    if args.format != "table":
-        return _print_detail(detail, args.format)
-    s = detail.summary
-    flags = f"  flags {','.join(s.flags)}" if s.flags else ""
-    print(
-        f"{s.site_id}  {s.lat_deg:.6f}, {s.lon_deg:.6f} ± {s.position_sigma_m:.0f} m  {s.status} "
-        f"({s.status_reason})  gases {','.join(s.gases)}  "
-        f"{s.n_detections}/{s.n_overflights} overflights{flags}"
-    )
-    print(format_history(detail))
-    return 0
+    if args.format == "table":
+        s = detail.summary
+        flags = f"  flags {','.join(s.flags)}" if s.flags else ""
+        print(
+            f"{s.site_id}  {s.lat_deg:.6f}, {s.lon_deg:.6f} ± {s.position_sigma_m:.0f} m  {s.status} "
+            f"({s.status_reason})  gases {','.join(s.gases)}  "
+            f"{s.n_detections}/{s.n_overflights} overflights{flags}"
+        )
+    return _print_detail(detail, args.format)
 
 
 def run_history(args: argparse.Namespace) -> int:
-    """Print one site's observations with emission rates, oldest first."""
-    detail = _detail(args)
-    if args.format != "table":
-        return _print_detail(detail, args.format)
-    print(format_history(detail))
-    return 0
+    """Print one site's observations with emission rates, oldest first; returns 0."""
+    return _print_detail(_detail(args), args.format)
 
 
 def run_alerts(args: argparse.Namespace) -> int:
-    """Print stored alerts, oldest first."""
+    """Print stored alerts, oldest first; returns 0."""
     from plumewatch.sites.catalog import Catalog
 
     with Catalog(db_url(args)) as catalog:
@@ -153,14 +140,17 @@ def _detail(args: argparse.Namespace):
 
 
 def _print_detail(detail, fmt: str) -> int:
+    """Print a site's detail: its history table, its JSON, or a GeoJSON feature with its observations."""
     if fmt == "geojson":
         from plumewatch.share.geojson import site_feature
 
         feature = site_feature(detail.summary)
         feature["properties"]["observations"] = [asdict(o) for o in detail.observations]
         print(_json(feature))
-    else:
+    elif fmt == "json":
         print(_json(asdict(detail)))
+    else:
+        print(format_history(detail))
     return 0
 
 
@@ -172,12 +162,3 @@ def _default(value):
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def _utc_time(text: str) -> datetime:
-    from plumewatch.io.survey import parse_utc
-
-    try:
-        return parse_utc(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None

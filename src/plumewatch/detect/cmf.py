@@ -34,14 +34,17 @@ MIN_VARIANCE_FRACTION = 0.1
 class FilterOutput:
     """Per-pixel outputs of a filter on one block, each (lines, samples) float32.
 
-    ``excess_residual`` (optional): the pixel's squared Mahalanobis distance left after the gas
-    is fitted, minus its expectation p - 1 (about 0 +- sqrt(2p) for a pixel like its background).
+    Optional, for the spectral-shape test of :mod:`plumewatch.detect.robust`: ``gas_explained``, the
+    squared whitened length of the pixel's deviation that the gas model accounts for, and
+    ``excess_residual``, the squared Mahalanobis distance left over minus its expectation (about
+    0 +- sqrt(2p) for a pixel like its background).
     """
 
     enhancement_ppmm: np.ndarray
     uncertainty_ppmm: np.ndarray
     albedo: np.ndarray
     excess_residual: np.ndarray | None = None
+    gas_explained: np.ndarray | None = None
 
 
 def batched_dot(block: np.ndarray, weights: np.ndarray) -> np.ndarray:

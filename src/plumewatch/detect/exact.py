@@ -19,8 +19,8 @@ pixel brighter or darker than its column), carried through g^-1.
 A pixel that took part in estimating C shrinks its own estimate: removing it from
 the sample (Sherman-Morrison) scales alpha by n / (n - 1 - r^2), r^2 its Mahalanobis
 residual, which is the number of live bands p on average. Pixels kept in the
-background get that factor n / (n - p); pixels excluded from it as plume
-(see :mod:`plumewatch.detect.robust`) need none.
+background as they are get that factor n / (n - p); plume pixels, whose gas was
+taken out of the background (see :mod:`plumewatch.detect.robust`), need none.
 """
 
 from __future__ import annotations
@@ -35,16 +35,19 @@ from plumewatch.detect.targets import GasModel, target_signature
 
 # Log radiance of a band at or below zero radiance: such pixels are masked (``nonpositive``).
 LOG_FLOOR = -30.0
+# The exact model's bend is taken where the linear filter's response has fallen to this fraction.
+BEND_RESPONSE = 0.7
 # The in-sample factor stays finite when a column group has barely more pixels than bands.
 MAX_IN_SAMPLE_FACTOR = 3.0
 
 
 def log_radiance(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ln radiance, float32, with LOG_FLOOR where radiance <= 0; (lines, samples) bool of such pixels)."""
-    nonpositive = (block <= 0).any(axis=2)
+    positive = block > 0
+    nonpositive = (~positive & ~np.isnan(block)).any(axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        logged = np.log(np.where(block > 0, block, 1.0)).astype(np.float32)
-    logged[block <= 0] = LOG_FLOOR
+        logged = np.log(np.where(positive, block, np.nan)).astype(np.float32)
+    logged[~positive & ~np.isnan(block)] = LOG_FLOOR
     return logged, nonpositive
 
 
@@ -59,6 +62,8 @@ class ExactFilter:
     noise: np.ndarray | None  # (samples, 2): sensor-noise variance of alpha ~ A / r^2 + B / r
     whitener: np.ndarray  # (samples, union_bands, b): |x @ W - whitened_mean|^2 is the Mahalanobis^2
     whitened_mean: np.ndarray  # (samples, b)
+    shape_weights: np.ndarray  # (samples, union_bands, 2): whitened coordinates along the gas model's plane
+    shape_offset: np.ndarray  # (samples, 2)
     live_bands: np.ndarray  # (samples,) p
     pixels: np.ndarray  # (samples,) pixels behind the column's background
     grid_ppmm: np.ndarray  # (J,) vertical columns, from 0 up
@@ -93,6 +98,7 @@ class ExactFilter:
         whiten = background.whitener()
         whiten = np.where(background.band_ok[:, None, :] & background.band_ok[:, :, None], whiten, 0.0)
         as_columns = whiten.transpose(0, 2, 1)
+        shape = _gas_plane(whiten, target, log_ratio, response, gas.exact_grid_ppmm)
         g = background.group_of_column
         return cls(
             gas=gas.gas,
@@ -102,6 +108,8 @@ class ExactFilter:
             noise=None if noise_terms is None else _noise_terms(background, gas, w, noise_terms)[g],
             whitener=embed(as_columns, background, gas, union_bands),
             whitened_mean=np.einsum("gb,gbc->gc", background.mean, as_columns)[g].astype(np.float32),
+            shape_weights=embed(shape, background, gas, union_bands),
+            shape_offset=np.einsum("gb,gbm->gm", background.mean, shape)[g].astype(np.float32),
             live_bands=live[g],
             pixels=background.count[g],
             grid_ppmm=np.asarray(gas.exact_grid_ppmm, dtype=float),
@@ -118,13 +126,15 @@ class ExactFilter:
             a, b = (self.noise[:, i].astype(np.float32)[None, :] for i in (0, 1))
             change = a * (1.0 / albedo**2 - 1.0) + b * (1.0 / albedo - 1.0)
             variance = np.maximum(variance + change, MIN_VARIANCE_FRACTION * variance)
-        excess = None
+        excess = explained = None
         if residual:
             whitened = batched_dot(block, self.whitener) - self.whitened_mean[None]
-            z2 = out[..., 0] ** 2 / (self.sigma_ppmm[None, :] ** 2).astype(np.float32)
-            excess = np.einsum("lsb,lsb->ls", whitened, whitened) - z2 - (self.live_bands[None, :] - 1)
+            along = batched_dot(block, self.shape_weights) - self.shape_offset[None]
+            explained = np.einsum("lsm,lsm->ls", along, along)
+            distance2 = np.einsum("lsb,lsb->ls", whitened, whitened)
+            excess = distance2 - explained - (self.live_bands[None, :] - 2)
         return FilterOutput(
-            out[..., 0], np.sqrt(variance).astype(np.float32), albedo.astype(np.float32), excess
+            out[..., 0], np.sqrt(variance).astype(np.float32), albedo.astype(np.float32), excess, explained
         )
 
     def finish(
@@ -151,6 +161,28 @@ class ExactFilter:
             slope[:, s] = (grid[segment + 1] - grid[segment]) / (g[segment + 1] - g[segment])
         sigma = np.asarray(sigma_ppmm, dtype=float) * scale * slope
         return column.astype(np.float32), sigma.astype(np.float32)
+
+
+def _gas_plane(whiten, target, log_ratio, response, grid_ppmm) -> np.ndarray:
+    """(groups, b, 2): x . these = whitened coordinates of x in the plane of the gas's signatures.
+
+    The plane holds the linear target t and the bend u = ln R(a_u) - a_u t of the exact model at
+    the column a_u where the filter's response g(a) / a has fallen to ``BEND_RESPONSE``: together
+    they carry a saturated plume's spectrum, which t alone leaves partly in the residual.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = response[:, 1:] / grid_ppmm[None, 1:]
+    node = 1 + np.argmax(np.r_["1", relative <= BEND_RESPONSE, np.ones((len(response), 1), bool)], axis=1)
+    node = np.minimum(node, len(grid_ppmm) - 1)
+    pick = log_ratio[np.arange(len(node)), node]
+    bend = pick - grid_ppmm[node][:, None] * target
+    directions = np.einsum("gij,gjm->gim", whiten, np.stack([target, bend], axis=2))
+    basis, _ = np.linalg.qr(directions)
+    # a bend parallel to t (no saturation) leaves a zero second direction, not a spurious one
+    basis[:, :, 1] *= (
+        np.linalg.norm(directions[:, :, 1], axis=1) > 1e-9 * np.linalg.norm(directions[:, :, 0], axis=1)
+    )[:, None]
+    return np.einsum("gji,gjm->gim", whiten, basis)
 
 
 def _noise_terms(background: Background, gas: GasModel, w: np.ndarray, terms) -> np.ndarray:

@@ -9,7 +9,9 @@ rho = pi L / (E_sun cos(sza)), with E_sun from a 5778 K blackbody sun at 1 AU
 - ``hot``: thermal emission (gas flares, fires), whose radiance rises steeply
   towards the long end of the SWIR while reflected light does not
   (rho_long > 0.3 and rho_long / rho_short > 1.6);
-- ``cloud``: bright in the blue and the SWIR alike (rho_blue > 0.35 and rho_swir > 0.25),
+- ``cloud``: bright in the blue and the SWIR alike (rho_blue > 0.35 and rho_swir > 0.25), grown by
+  ``CLOUD_EDGE_PIXELS``: a cloud's soft edge mixes cloud and ground in proportions the background
+  never sees, which a matched filter reads as gas (within a block of lines; blocks are long),
   only when the scene has a blue band;
 - ``dark``: water and deep shadow (rho_swir < 0.01), where the gas signal drowns in noise;
 - ``bright_outlier``: brightness over 6x the block median (any regime);
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 MASK_NAMES = ("nodata", "saturated", "hot", "cloud", "dark", "bright_outlier", "nonpositive")
 
@@ -33,6 +36,7 @@ SATURATED_REFLECTANCE = 1.5
 HOT_REFLECTANCE, HOT_RATIO = 0.3, 1.6
 CLOUD_BLUE_REFLECTANCE, CLOUD_SWIR_REFLECTANCE = 0.35, 0.25
 DARK_REFLECTANCE = 0.01
+CLOUD_EDGE_PIXELS = 2
 
 SUN_TEMPERATURE_K = 5778.0
 SUN_SOLID_ANGLE_FACTOR = (6.957e8 / 1.495978707e11) ** 2  # (R_sun / 1 AU)^2
@@ -108,6 +112,11 @@ def compute_masks(block: np.ndarray, plan: MaskPlan) -> dict[str, np.ndarray]:
             masks["hot"] = (rho_long > HOT_REFLECTANCE) & (rho_long > HOT_RATIO * np.maximum(rho_short, 1e-6))
     if plan.blue_index is not None:
         rho_blue = block[..., plan.blue_index] * plan.blue_factor
-        masks["cloud"] = (rho_blue > CLOUD_BLUE_REFLECTANCE) & (rho_mean > CLOUD_SWIR_REFLECTANCE)
+        cloud = (rho_blue > CLOUD_BLUE_REFLECTANCE) & (rho_mean > CLOUD_SWIR_REFLECTANCE)
+        masks["cloud"] = (
+            ndimage.binary_dilation(cloud, np.ones((3, 3), bool), iterations=CLOUD_EDGE_PIXELS)
+            if cloud.any()
+            else cloud
+        )
     masks["saturated"] &= ~masks["hot"]
     return masks

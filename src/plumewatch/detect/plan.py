@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 MIN_BANDS = 3
 # Mask bands: the blue band (clouds) and a few bands spread over the gas windows.
 BLUE_NM = (440.0, 500.0)
+# Bands of the hot (flare) test: the two ends of the 2.1-2.5 um window, whatever the gas window.
+HOT_NM = ((2115.0, 2135.0), (2475.0, 2495.0))
 CHECK_BANDS = 8
 # Without a stated plume temperature, a thermal plume is taken to be at the air
 # temperature, which the brightness of the scene's ground bounds from below.
@@ -101,15 +103,16 @@ def gas_model(
             regime="lwir",
             plume_radiance=planck_in_scene_units(scene, band_index, plume_k),
         )
-    from plumewatch.spectra.forward import radiance_unit_absorption
-
     amf = scene.air_mass_factor()
     wl, fwhm = scene.wavelength_nm[band_index], _fwhm(scene)[band_index]
     geometry = {
         "solar_zenith_deg": scene.solar_zenith_deg or 0.0,
         "view_zenith_deg": scene.view_zenith_deg or 0.0,
     }
-    k_radiance = np.nan_to_num(radiance_unit_absorption(gas, wl, fwhm, **geometry), nan=0.0)
+    log_ratio = radiance_ratio_table(gas, wl, fwhm, **geometry)
+    # The slope at the first node (100 ppm·m, linear to 0.1 %) is the radiance-weighted absorption
+    # (``spectra.forward.radiance_unit_absorption``), also in bands the gas's lines cover only in part.
+    k_radiance = -log_ratio[1] / (EXACT_GRID_PPMM[1] * amf)
     if not exact:
         return GasModel(gas, band_index, local_index, k_radiance, amf, window)
     return GasModel(
@@ -120,7 +123,7 @@ def gas_model(
         amf,
         window,
         exact_grid_ppmm=EXACT_GRID_PPMM,
-        exact_log_ratio=radiance_ratio_table(gas, wl, fwhm, **geometry),
+        exact_log_ratio=log_ratio,
     )
 
 
@@ -148,29 +151,41 @@ def mask_plan(scene: Scene, union: np.ndarray, extra: np.ndarray) -> MaskPlan:
             "%s: radiance units %r unknown; reflectance-based masks skipped", scene.path, scene.radiance_units
         )
         return MaskPlan(check, None, saturation_radiance=saturation)
-    wl = scene.wavelength_nm[union]
-    short, long = int(np.argmin(wl)), int(np.argmax(wl))
-    blue = len(union) if len(extra) else None
+    block_nm = np.asarray(scene.wavelength_nm, dtype=float)[all_bands]
+    short, long, blue = (_nearest(block_nm, lo, hi) for lo, hi in (*HOT_NM, BLUE_NM))
+    hot = short is not None and long is not None
     return MaskPlan(
         check,
         factor[check],
-        short_index=short,
-        long_index=long,
+        short_index=short if hot else None,
+        long_index=long if hot else None,
         blue_index=blue,
-        short_factor=float(factor[short]),
-        long_factor=float(factor[long]),
+        short_factor=float(factor[short]) if hot else 1.0,
+        long_factor=float(factor[long]) if hot else 1.0,
         blue_factor=float(factor[blue]) if blue is not None else 1.0,
         saturation_radiance=saturation,
     )
 
 
-def extra_mask_bands(scene: Scene) -> np.ndarray:
-    """Scene bands read only for masks: one good blue band in reflected-light scenes, if any."""
+def extra_mask_bands(scene: Scene, union: np.ndarray) -> np.ndarray:
+    """Scene bands read only for masks: a blue band and the hot test's two bands, where not in ``union``.
+
+    The hot (flare) test compares fixed bands near 2125 and 2485 nm whatever the gas window,
+    so that it does not mistake the depth of another window's absorption for thermal emission.
+    """
     if scene_regime(scene) == "lwir":
         return np.array([], dtype=int)
-    wl = np.asarray(scene.wavelength_nm, dtype=float)
-    blue = np.flatnonzero((wl >= BLUE_NM[0]) & (wl <= BLUE_NM[1]) & scene.band_mask)
-    return blue[len(blue) // 2 : len(blue) // 2 + 1]
+    wl = np.where(scene.band_mask, np.asarray(scene.wavelength_nm, dtype=float), np.nan)
+    picks = [_nearest(wl, lo, hi) for lo, hi in (BLUE_NM, *HOT_NM)]
+    return np.array(sorted({p for p in picks if p is not None} - set(np.asarray(union).tolist())), dtype=int)
+
+
+def _nearest(wavelength_nm: np.ndarray, lo: float, hi: float) -> int | None:
+    """Index of the band nearest the middle of [lo, hi] nm among those inside it, or None."""
+    inside = np.flatnonzero((wavelength_nm >= lo) & (wavelength_nm <= hi))
+    if inside.size == 0:
+        return None
+    return int(inside[np.argmin(np.abs(wavelength_nm[inside] - 0.5 * (lo + hi)))])
 
 
 def noise_slope(scene: Scene, union: np.ndarray, mean_radiance: np.ndarray) -> np.ndarray | None:

@@ -1,22 +1,25 @@
-"""Which pixels to leave out of the background: plume pixels, told from gas-like clutter by their spectra.
+"""Which pixels to take out of the background as plume, told from gas-like clutter by shape and extent.
 
 A plume inside the pixels that estimate a column's background covariance
 teaches the filter to ignore the plume: with 300 lines and 75 bands the
-plain per-column filter under-estimates plumes by 25-35 %. Leaving out every
+plain per-column filter under-estimates plumes by 25-35 %. Taking out every
 significant pixel is no cure either: a rare surface that happens to resemble
 the gas (a road, a roof, a mineral) then drops out of the covariance and comes
-back as a strong false plume. Here a pixel is left out only when the gas
-explains its spectrum:
+back as a strong false plume. A pixel is flagged only when the gas explains
+its spectrum and it belongs to a plume-like body:
 
-- core: significance z > ``FLAG_SIGMA`` and a residual (Mahalanobis distance
-  left after fitting the gas, minus its expectation) no larger than z^2, i.e.
-  the gas accounts for at least half of what sets the pixel apart;
-- its 8 neighbours (the plume's edge);
-- weak, extended plume: a ``SMOOTH_PIXELS`` square whose mean z is significant
-  (``SMOOTH_SIGMA``, 3 sigma of that mean for independent noise) while its mean
-  residual stays within 3 sigma of the noise expectation.
+- gas-like: its residual (Mahalanobis distance left after fitting the gas, minus its
+  expectation) is within ``RESIDUAL_SIGMA`` sigma of the noise, or at most ``GAS_SHARE`` of
+  what the gas model explains (strong, saturating plumes);
+- core: gas-like with z > ``STRONG_SIGMA``, or one of at least ``MIN_CORE_PIXELS`` connected
+  gas-like pixels with z > ``FLAG_SIGMA`` (a lone moderate pixel is as likely clutter);
+- body: the cores' 8 neighbours and ``SMOOTH_PIXELS`` squares whose mean z is significant
+  (``SMOOTH_SIGMA``, 3 sigma of that mean for independent noise) while their mean residual
+  stays within 3 sigma of the noise expectation, kept where connected to a core.
 
 Without residuals (filters that do not compute them) only z > ``FLAG_SIGMA`` counts.
+The caller then removes the flagged pixels' gas from the background statistics (log-radiance
+filters, see :mod:`plumewatch.detect.run`) or leaves the pixels out (radiance-space filters).
 """
 
 from __future__ import annotations
@@ -25,26 +28,43 @@ import numpy as np
 from scipy import ndimage
 
 FLAG_SIGMA = 3.0
+STRONG_SIGMA = 5.0
+MIN_CORE_PIXELS = 6
 SMOOTH_PIXELS = 5
 SMOOTH_SIGMA = 3.0 / SMOOTH_PIXELS
 NEIGHBOURS = np.ones((3, 3), dtype=bool)
+RESIDUAL_SIGMA = 2.0
+GAS_SHARE = 0.25
 
 
 def plume_flags(
-    significance: np.ndarray, excess_residual: np.ndarray | None = None, live_bands: np.ndarray | None = None
+    significance: np.ndarray,
+    excess_residual: np.ndarray | None = None,
+    gas_explained: np.ndarray | None = None,
+    live_bands: np.ndarray | None = None,
 ) -> np.ndarray:
     """(lines, samples) bool: pixels to leave out of the background as plume.
 
     ``significance`` is z = enhancement / sigma with the column offset removed (NaN where masked);
-    ``excess_residual`` the residual beyond its expectation, ``live_bands`` (samples,) p.
+    ``excess_residual`` and ``gas_explained`` as in ``FilterOutput``; ``live_bands`` (samples,) p.
     """
     z = np.nan_to_num(significance, nan=0.0)
-    if excess_residual is None or live_bands is None:
+    if excess_residual is None or gas_explained is None or live_bands is None:
         return z > FLAG_SIGMA
     excess = np.nan_to_num(excess_residual, nan=0.0)
-    core = (z > FLAG_SIGMA) & (excess <= z * z)
-    flags = ndimage.binary_dilation(core, NEIGHBOURS)
+    explained = np.nan_to_num(gas_explained, nan=0.0)
+    noise = np.sqrt(2.0 * np.asarray(live_bands, dtype=float))[None, :]
+    gas_like = (excess <= RESIDUAL_SIGMA * noise) | (excess <= GAS_SHARE * explained)
+    candidate = (z > FLAG_SIGMA) & gas_like
+    # a core is very significant on its own, or one of a group of significant pixels
+    groups, _ = ndimage.label(candidate, NEIGHBOURS)
+    sizes = np.bincount(groups.ravel())
+    core = candidate & ((z > STRONG_SIGMA) | (sizes[groups] >= MIN_CORE_PIXELS))
     mean_z = ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
     mean_excess = ndimage.uniform_filter(excess, SMOOTH_PIXELS, mode="nearest")
-    allowed = 3.0 * np.sqrt(2.0 * np.asarray(live_bands, dtype=float))[None, :] / SMOOTH_PIXELS
-    return flags | ((mean_z > SMOOTH_SIGMA) & (mean_excess < allowed))
+    allowed = 3.0 * noise / SMOOTH_PIXELS
+    weak = ndimage.binary_dilation(core, NEIGHBOURS) | ((mean_z > SMOOTH_SIGMA) & (mean_excess < allowed))
+    # a plume is one connected body around its strong pixels: weak areas with no core are clutter
+    labels, _ = ndimage.label(weak, NEIGHBOURS)
+    keep = np.unique(labels[core & weak])
+    return np.isin(labels, keep[keep > 0])

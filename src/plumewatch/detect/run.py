@@ -1,10 +1,14 @@
-"""Detect gases in a Scene: two streaming passes over line chunks.
+"""Detect gases in a Scene: streaming passes over line chunks.
 
 Pass 1 accumulates per-column background statistics (and mask counts) chunk by
-chunk; pass 2 applies the fitted filters chunk by chunk. Both passes are dask
-tasks, so the same code runs on local threads or on a dask.distributed cluster
-(whichever scheduler is active when it is called), partial statistics are merged
-in a tree, and memory stays flat however long the flight line.
+chunk; pass 2 applies the fitted filters chunk by chunk. Robust methods then
+flag the plume pixels (:mod:`plumewatch.detect.robust`), gather those pixels'
+statistics in one more pass, take the plume out of the background (for the
+log-radiance default: their spectra with the estimated gas divided out replace
+them; otherwise they are left out), refit and apply again, twice. All passes are
+dask tasks, so the same code runs on local threads or on a dask.distributed
+cluster (whichever scheduler is active when it is called), partial statistics
+are merged in a tree, and memory stays flat however long the flight line.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ def detect_scene(
     names = planning.covered_gases(scene) if names == ["auto"] else list(dict.fromkeys(names))
     selections = {gas: planning.select_bands(scene, gas, window_nm) for gas in names}
     union = np.unique(np.concatenate([s[0] for s in selections.values()]))
-    extra = planning.extra_mask_bands(scene)
+    extra = planning.extra_mask_bands(scene, union)
     block_bands = len(union) + len(extra)
     log_space = method == "exact" and planning.scene_regime(scene) == "swir"
     models = [
@@ -122,23 +126,35 @@ def detect_scene(
     flagged = np.zeros((lines, samples), dtype=bool)
     for iteration in range(iterations):
         # Plume pixels inflate the background covariance along the gas and shift its mean: refit
-        # without them (streaming: gather their statistics, subtract them from the first pass's).
-        flagged = _plume_pixels(values, masked, filters)
+        # without their gas (streaming: gather their statistics, swap them in the first pass's).
+        previous, flagged = flagged, _plume_pixels(values, masked, filters, flagged)
         if not flagged.any():
             break
+        columns = _plume_columns(values, masked, filters, flagged, previous) if log_space else None
         parts = [
-            dask.delayed(_flagged_stats)(b, flagged[start : start + n], masks, log_space)
+            dask.delayed(_flagged_stats)(
+                b,
+                flagged[start : start + n],
+                masks,
+                log_space,
+                None if columns is None else columns[:, start : start + n],
+                models,
+                block_bands,
+            )
             for b, start, n in zip(blocks, first_lines, cube.chunks[0], strict=True)
         ]
-        removed = merge_all(list(dask.compute(*parts)))
-        filters = fit(remove_pixels(stats[0], removed).grouped(group_of_column))
+        found = list(dask.compute(*parts))
+        cleaned = remove_pixels(stats[0], merge_all([f[0] for f in found]))
+        if columns is not None:
+            cleaned = cleaned.merge(merge_all([f[1] for f in found]))
+        filters = fit(cleaned.grouped(group_of_column))
         values, masked = _second_pass(blocks, masks, filters, log_space, residual=iteration + 1 < iterations)
     elapsed_s = time.perf_counter() - started
 
     results = {}
     for i, (model, filt) in enumerate(zip(models, filters, strict=True)):
         valid = ~masked & (filt.usable_columns & ~bad_columns)[None, :] & np.isfinite(values[:, :, i, 0])
-        enhancement = remove_column_offset(np.where(valid, values[:, :, i, 0], np.nan))
+        enhancement = remove_column_offset(np.where(valid, values[:, :, i, 0], np.nan), flagged)
         uncertainty = values[:, :, i, 1]
         if isinstance(filt, SparseFilter):
             enhancement = np.where(
@@ -177,16 +193,19 @@ def detect_scene(
     return results
 
 
-def remove_column_offset(enhancement_ppmm: np.ndarray) -> np.ndarray:
-    """Subtract each column's median enhancement (NaN-aware).
+def remove_column_offset(enhancement_ppmm: np.ndarray, plume: np.ndarray | None = None) -> np.ndarray:
+    """Subtract each column's median enhancement (NaN-aware), over the pixels not marked ``plume``.
 
     Plume pixels pull the column mean towards the gas, which shifts every pixel of that
     column by minus the column's mean enhancement; the median of the column's estimates
-    measures that shift without being moved by the plume itself.
+    measures that shift without being moved by the plume itself, as long as the plume
+    covers well under half the column. Pixels already known as plume are left out of it:
+    a plume blown along the flight line can fill much of a column.
     """
+    background = enhancement_ppmm if plume is None else np.where(plume, np.nan, enhancement_ppmm)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
-        offset = np.nanmedian(enhancement_ppmm, axis=0)
+        offset = np.nanmedian(background, axis=0)
     return enhancement_ppmm - np.nan_to_num(offset)[None, :]
 
 
@@ -268,55 +287,77 @@ def _accumulate(block, masks: MaskPlan, classes: ClusterModel | None, log_space:
 
 
 def _second_pass(blocks, masks: MaskPlan, filters, log_space: bool, *, residual: bool):
-    """(values (lines, samples, gases, 4): enhancement, sigma, albedo, excess residual; masked pixels)."""
+    """(values (lines, samples, gases, 5), masked pixels); see ``_apply`` for the 5 fields."""
     outputs = dask.compute(*[dask.delayed(_apply)(b, masks, filters, log_space, residual) for b in blocks])
     return np.concatenate([o[0] for o in outputs], axis=0), np.concatenate([o[1] for o in outputs], axis=0)
 
 
 def _apply(block, masks: MaskPlan, filters, log_space: bool, residual: bool):
+    """Per gas: enhancement, sigma, albedo, excess residual, gas-explained (NaN when not computed)."""
     block, _, excluded = _prepared(block, masks, log_space)
     outs = [
         f.apply(block, residual=residual) if isinstance(f, ExactFilter) else f.apply(block) for f in filters
     ]
     nan = np.full(block.shape[:2], np.nan, dtype=np.float32)
-    values = np.stack(
-        [
-            np.stack(
-                [
-                    o.enhancement_ppmm,
-                    o.uncertainty_ppmm,
-                    o.albedo,
-                    nan if o.excess_residual is None else o.excess_residual,
-                ],
-                axis=-1,
-            )
-            for o in outs
-        ],
-        axis=2,
-    )
+    fields = [
+        [o.enhancement_ppmm, o.uncertainty_ppmm, o.albedo]
+        + [nan if x is None else x for x in (o.excess_residual, o.gas_explained)]
+        for o in outs
+    ]
+    values = np.stack([np.stack(f, axis=-1) for f in fields], axis=2)
     return values.astype(np.float32), excluded
 
 
-def _plume_pixels(values: np.ndarray, masked: np.ndarray, filters) -> np.ndarray:
-    """(lines, samples) bool: pixels any gas flags as plume (see plumewatch.detect.robust)."""
+def _plume_pixels(values: np.ndarray, masked: np.ndarray, filters, previous: np.ndarray) -> np.ndarray:
+    """(lines, samples) bool: pixels any gas flags as plume (see plumewatch.detect.robust).
+
+    ``previous``: the pixels the current background was fitted without (left out of the offset).
+    """
     flagged = np.zeros(masked.shape, dtype=bool)
     for i, filt in enumerate(filters):
-        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]))
+        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]), previous)
         with np.errstate(invalid="ignore", divide="ignore"):
             significance = enhancement / values[:, :, i, 1]
-        excess = values[:, :, i, 3]
-        has_residual = np.isfinite(excess).any()
-        flagged |= plume_flags(
-            significance, excess if has_residual else None, getattr(filt, "live_bands", None)
-        )
+        residual = np.isfinite(values[:, :, i, 3]).any()
+        shape = (values[:, :, i, 3], values[:, :, i, 4]) if residual else (None, None)
+        flagged |= plume_flags(significance, *shape, getattr(filt, "live_bands", None))
     return flagged & ~masked
 
 
-def _flagged_stats(block, flagged: np.ndarray, masks: MaskPlan, log_space: bool) -> ColumnStats:
-    """Per-column statistics of the flagged, unmasked pixels of one block."""
+def _plume_columns(values, masked, filters, flagged: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """(gases, lines, samples) current column estimates (ppm·m, >= 0) at the flagged pixels, else 0.
+
+    ``previous``: the pixels whose gas the current background was fitted without.
+    """
+    columns = []
+    for i, filt in enumerate(filters):
+        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]), previous)
+        column, _ = filt.finish(np.nan_to_num(enhancement), values[:, :, i, 1], ~previous)
+        columns.append(np.where(flagged, np.maximum(np.nan_to_num(column), 0.0), 0.0))
+    return np.stack(columns)
+
+
+def _flagged_stats(block, flagged, masks: MaskPlan, log_space: bool, columns, models, block_bands: int):
+    """Per-column statistics of the flagged, unmasked pixels of one block: as they are [, without the gas].
+
+    ``columns`` (gases, lines, samples): the gas columns to take out of those pixels (log radiance
+    minus ln R(a) of each gas), or None to leave them out of the background altogether.
+    """
     block, _, excluded = _prepared(block, masks, log_space)
-    lines, columns = np.nonzero(flagged & ~excluded & np.isfinite(block).all(axis=2))
-    return pixel_stats(block[lines, columns], columns, block.shape[1])
+    lines, samples = np.nonzero(flagged & ~excluded & np.isfinite(block).all(axis=2))
+    pixels = block[lines, samples]
+    found = pixel_stats(pixels, samples, block.shape[1])
+    if columns is None:
+        return found, None
+    cleaned = pixels.astype(np.float64)
+    for model, column in zip(models, columns, strict=True):
+        grid, table = model.exact_grid_ppmm, model.exact_log_ratio
+        amount = column[lines, samples]
+        node = np.clip(np.searchsorted(grid, amount, side="right") - 1, 0, len(grid) - 2)
+        weight = np.clip((amount - grid[node]) / (grid[node + 1] - grid[node]), 0.0, 1.0)[:, None]
+        signal = (1.0 - weight) * table[node] + weight * table[node + 1]
+        cleaned[:, model.local_index] -= signal
+    return found, pixel_stats(cleaned, samples, block.shape[1])
 
 
 def _bad_columns(scene: Scene, stats: ColumnStats) -> np.ndarray:

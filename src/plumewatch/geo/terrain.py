@@ -36,7 +36,7 @@ class Terrain:
 
     @classmethod
     def from_geotiff(cls, path: str | Path) -> Terrain:
-        """Read a single-band DEM GeoTIFF (heights in metres; nodata becomes NaN)."""
+        """The terrain of a single-band DEM GeoTIFF (heights in metres; nodata becomes NaN)."""
         path = Path(path)
         try:
             with rasterio.open(path) as src:

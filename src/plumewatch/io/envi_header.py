@@ -114,7 +114,7 @@ def data_path_for(header: Path) -> Path:
 
 
 def read_header(path: str | Path) -> EnviHeader:
-    """Parse and check the ENVI header for a header or data path; raises InputFileError naming the file."""
+    """The parsed, checked ENVI header of a header or data path; InputFileError naming the file if bad."""
     header = header_path_for(path)
     if not header.is_file():
         raise InputFileError(header, "file not found")

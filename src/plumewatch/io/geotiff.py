@@ -37,7 +37,7 @@ def write_retrieval_geotiff(
     lat_deg: np.ndarray | None,
     tags: dict[str, object] | None = None,
 ) -> Path:
-    """Write a 2-band float32 GeoTIFF (enhancement, uncertainty in ppm·m; nodata -9999) with lon/lat GCPs."""
+    """Write a 2-band float32 GeoTIFF (enhancement, uncertainty ppm·m; nodata -9999, GCPs); returns path."""
     path = Path(path)
     enhancement = np.asarray(enhancement_ppmm, dtype=np.float32)
     uncertainty = np.asarray(uncertainty_ppmm, dtype=np.float32)

@@ -3,8 +3,8 @@
 A Dubins path (Dubins 1957; closed forms of Shkel & Lumelsky 2001) is the
 shortest curve joining two headed points with curvature at most 1/R: one of six
 words of arcs (L, R) and a straight (S). Angles here are mathematical
-(radians, counter-clockwise from +x = east); use ``heading_to_theta`` for
-compass headings. Lengths are vectorised over any broadcastable inputs.
+(radians, counter-clockwise from +x = east), not compass headings. Lengths
+are vectorised over any broadcastable inputs.
 """
 
 from __future__ import annotations
@@ -32,11 +32,6 @@ class DubinsPath:
     def length_m(self) -> float:
         """Total path length in metres."""
         return float(sum(self.segments_m))
-
-
-def heading_to_theta(heading_deg: np.ndarray | float) -> np.ndarray:
-    """Mathematical angle (radians from east, counter-clockwise) of a compass heading in degrees."""
-    return np.mod(np.pi / 2.0 - np.radians(heading_deg), TWO_PI)
 
 
 def _word_segments(x0, y0, theta0, x1, y1, theta1, radius_m) -> np.ndarray:

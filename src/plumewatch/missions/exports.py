@@ -69,7 +69,7 @@ def _text(value: Any) -> str:
 def write_features(
     path: str | Path, features: list[Feature], *, title: str, altitude_mode: str = "relativeToGround"
 ) -> Path:
-    """Write features to ``.kml`` or ``.geojson``/``.json`` (chosen by extension), atomically."""
+    """Write features to ``.kml`` or ``.geojson``/``.json`` (by extension), atomically; returns the path."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".kml":
@@ -121,7 +121,7 @@ def fence_features(plan: MissionPlan) -> list[Feature]:
 
 
 def write_mission(path: str | Path, plan: MissionPlan) -> Path:
-    """Write a plan as QGroundControl ``.plan``, ``.kml`` or ``.geojson`` (by extension), atomically."""
+    """Write a plan as a QGroundControl ``.plan``, ``.kml`` or ``.geojson`` atomically; returns the path."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".plan":

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyproj
 from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from plumewatch.missions.projection import split_antimeridian
 
 log = logging.getLogger(__name__)
+
+GEOD = pyproj.Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,30 @@ class PlannedLine:
     swath_width_m: float
     site_id: str | None = None
     kind: str = "sweep"
+
+    @classmethod
+    def from_lonlat(
+        cls,
+        number: int,
+        lonlat: np.ndarray,
+        *,
+        altitude_m: float,
+        swath_width_m: float,
+        site_id: str | None = None,
+        kind: str = "sweep",
+    ) -> PlannedLine:
+        """The line through these vertices, with heading (degrees, first to last) and geodesic length (m)."""
+        azimuth, _, _ = GEOD.inv(lonlat[0, 0], lonlat[0, 1], lonlat[-1, 0], lonlat[-1, 1])
+        return cls(
+            number=number,
+            lonlat=lonlat,
+            heading_deg=float(azimuth) % 360.0,
+            length_m=float(GEOD.line_length(lonlat[:, 0], lonlat[:, 1])),
+            altitude_m=altitude_m,
+            swath_width_m=swath_width_m,
+            site_id=site_id,
+            kind=kind,
+        )
 
     def geometry(self) -> BaseGeometry:
         """The line as a lon/lat LineString, or a MultiLineString where it crosses the antimeridian."""

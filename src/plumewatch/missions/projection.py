@@ -100,7 +100,7 @@ def frame_for(geom_lonlat: BaseGeometry) -> LocalFrame:
     return LocalFrame(lon0, lat0)
 
 
-def frame_radius_m(frame: LocalFrame, geom_local: BaseGeometry) -> float:
+def frame_radius_m(geom_local: BaseGeometry) -> float:
     """Largest distance (m) of a local geometry's vertices from the frame centre."""
     coords = shapely.get_coordinates(geom_local)
     return float(np.hypot(coords[:, 0], coords[:, 1]).max()) if len(coords) else 0.0

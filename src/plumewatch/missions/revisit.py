@@ -284,18 +284,10 @@ def _build_plan(values, order, start, closed, speed_m_s, radius_m, altitude_m, s
             transits.append(
                 Transit(from_line=number - 1, to_line=number, length_m=float(approach) + turn, word="transit")
             )
-        lines.append(
-            PlannedLine(
-                number=number,
-                lonlat=lonlat,
-                heading_deg=float(line_heading) % 360.0,
-                length_m=float(GEOD.line_length(lonlat[:, 0], lonlat[:, 1])),
-                altitude_m=altitude_m,
-                swath_width_m=swath_m,
-                site_id=v.site_id,
-                kind="revisit",
-            )
+        line = PlannedLine.from_lonlat(
+            number, lonlat, altitude_m=altitude_m, swath_width_m=swath_m, site_id=v.site_id, kind="revisit"
         )
+        lines.append(line)
         _, back_az, _ = GEOD.inv(lonlat[0, 0], lonlat[0, 1], lonlat[-1, 0], lonlat[-1, 1])
         heading = (back_az + 180.0) % 360.0
         position = lonlat[-1]

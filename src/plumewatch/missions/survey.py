@@ -14,7 +14,6 @@ import logging
 import math
 
 import numpy as np
-import pyproj
 import shapely
 from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -37,7 +36,6 @@ DEFAULT_MAX_ALTITUDE_M = 20_000.0
 HEADING_FAN_STEP_DEG = 5.0
 FULL_PLANS = 3
 MIN_GAP_LINE_SWATHS = 0.25
-GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def swath_width_m(altitude_m: float, fov_deg: float) -> float:
@@ -132,7 +130,7 @@ def plan_survey(
     check_geometry(altitude_m, fov_deg, sidelap, speed_m_s, radius, max_altitude_m)
     swath = swath_width_m(altitude_m, fov_deg)
     spacing = swath * (1.0 - sidelap)
-    if frame_radius_m(aoi.frame, aoi.area) > MAX_FRAME_RADIUS_M:
+    if frame_radius_m(aoi.area) > MAX_FRAME_RADIUS_M:
         raise PlanningError("the AOI reaches more than 2000 km from its centre; split it into smaller areas")
     clearance = radius if clearance_m is None else clearance_m
     free = aoi.free
@@ -226,18 +224,9 @@ def _plan_lines(
     lines = []
     for number, ((i, _), line) in enumerate(zip(order.order, local, strict=True), start=1):
         lonlat = np.asarray(aoi.frame.to_lonlat(line).coords)
-        azimuth, _, _ = GEOD.inv(lonlat[0, 0], lonlat[0, 1], lonlat[-1, 0], lonlat[-1, 1])
         kind = "sweep" if i < coverage.n_sweep_lines else "gap_fill"
         lines.append(
-            PlannedLine(
-                number=number,
-                lonlat=lonlat,
-                heading_deg=float(azimuth) % 360.0,
-                length_m=float(GEOD.line_length(lonlat[:, 0], lonlat[:, 1])),
-                altitude_m=altitude_m,
-                swath_width_m=swath,
-                kind=kind,
-            )
+            PlannedLine.from_lonlat(number, lonlat, altitude_m=altitude_m, swath_width_m=swath, kind=kind)
         )
     transits, paths = [], []
     for k, (a, b) in enumerate(zip(local[:-1], local[1:], strict=True)):

@@ -14,18 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plumewatch.share.actions import ACTIONS
 from plumewatch.share.models import AuditRow
-
-ACTIONS = (
-    "export",
-    "report",
-    "api.read",
-    "taxii.read",
-    "mark",
-    "partner.add",
-    "partner.revoke",
-    "token.issue",
-)
 
 
 @dataclass(frozen=True)

@@ -72,10 +72,8 @@ def site_event(site: SiteSummary, *, now: datetime, stale_after: timedelta = DEF
     last = f", last seen {as_utc(site.last_seen):%Y-%m-%d}" if site.last_seen else ""
     remarks = etree.SubElement(detail, "remarks", {"source": "plumewatch", "time": _cot_time(now)})
     remarks.text = (
-        f"{tlp_display(site.tlp)}"
-        + (f" REL TO {','.join(site.release_to)}" if site.release_to else "")
-        + f". Emitting site {site.site_id}: {', '.join(site.gases)}, {site.status}, "
-        f"{site.n_detections}/{site.n_overflights} overflights, {rate}{last}."
+        f"{tlp_display(site.tlp, site.release_to)}. Emitting site {site.site_id}: {', '.join(site.gases)}, "
+        f"{site.status}, {site.n_detections}/{site.n_overflights} overflights, {rate}{last}."
     )
     colour = _signed(STATUS_ARGB.get(site.status, 0xFFFFFFFF))
     etree.SubElement(detail, "color", {"argb": str(colour)})

@@ -54,9 +54,10 @@ def tlp_rank(label: str) -> int:
     return TLP_RANK[parse_tlp(label)]
 
 
-def tlp_display(label: str) -> str:
-    """The label as TLP 2.0 says to write it: 'TLP:AMBER+STRICT'."""
-    return f"TLP:{parse_tlp(label).upper()}"
+def tlp_display(label: str, release_to: Sequence[str] = ()) -> str:
+    """The label as TLP 2.0 says to write it, 'TLP:AMBER+STRICT', then ' REL TO DE,FR' for a release list."""
+    restricted = f" REL TO {','.join(release_to)}" if release_to else ""
+    return f"TLP:{parse_tlp(label).upper()}{restricted}"
 
 
 def most_restrictive(labels: Iterable[str]) -> str:

@@ -49,13 +49,10 @@ class Release:
         """The most restrictive marking in the release: the marking of the batch as a whole."""
         return most_restrictive([s.tlp for s in self.sites] + [p.tlp for p in self.plumes])
 
-    def object_ids(self) -> list[str]:
-        """Site and plume ids in the release, for the audit trail."""
-        return [s.site_id for s in self.sites] + [p.plume_id for p in self.plumes]
 
-    def plumes_of(self, site_id: str) -> list[PlumeRecord]:
-        """The released plumes of one site, oldest first."""
-        return sorted((p for p in self.plumes if p.site_id == site_id), key=lambda p: as_utc(p.time))
+def marked_objects(sites: Iterable[SiteSummary], plumes: Iterable[PlumeRecord]) -> list[tuple[str, str]]:
+    """(id, TLP label) of each site then each plume, as the audit trail records what was given."""
+    return [(s.site_id, s.tlp) for s in sites] + [(p.plume_id, p.tlp) for p in plumes]
 
 
 def redact_observations(

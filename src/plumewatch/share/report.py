@@ -82,6 +82,7 @@ def enhancement_figure(layers: Sequence[MapLayer], sites: Sequence, truth_points
             f"{gas.upper()}: all overflights, catalog sites (triangles), truth (cyan rings)", fontsize=9
         )
         ax.set_xlabel("longitude (°)")
+        ax.ticklabel_format(useOffset=False)
         ax.set_ylabel("latitude (°)")
         ax.set_facecolor("#202020")
         ax.set_aspect(1.0 / np.cos(np.deg2rad(np.nanmean(gas_layers[0].lat_deg))))

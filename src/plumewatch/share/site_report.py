@@ -182,24 +182,20 @@ def history_figure(detail: SiteDetail):
                 color=colour,
                 label=f"{gas.upper()} detected (±1 sigma)",
             )
-        if unrated:
-            ax.plot(
-                [o.time for o in unrated],
-                [0.0] * len(unrated),
-                "o",
-                mfc="none",
-                color=colour,
-                label=f"{gas.upper()} detected, no rate (no wind)",
-            )
-        if clean:
-            ax.plot(
-                [o.time for o in clean],
-                [0.0] * len(clean),
-                "x",
-                color=colour,
-                alpha=0.6,
-                label=f"{gas.upper()} overflown, clean",
-            )
+        # overflights without a rate sit on the zero line, told apart by their marker
+        for shown, fmt, style, what in (
+            (unrated, "o", {"mfc": "none"}, "detected, no rate (no wind)"),
+            (clean, "x", {"alpha": 0.6}, "overflown, clean"),
+        ):
+            if shown:
+                ax.plot(
+                    [o.time for o in shown],
+                    [0.0] * len(shown),
+                    fmt,
+                    color=colour,
+                    label=f"{gas.upper()} {what}",
+                    **style,
+                )
     ax.set_ylabel("emission rate (kg/h)")
     ax.set_ylim(bottom=-0.05 * max(1.0, ax.get_ylim()[1]))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
@@ -238,7 +234,7 @@ def _redacted(detail: SiteDetail, plumes: Sequence[PlumeRecord]) -> SiteDetail:
 
 
 def _banner(tlp: str, release_to: Sequence[str]) -> str:
-    label = tlp_display(tlp) + (f" REL TO {','.join(release_to)}" if release_to else "")
+    label = tlp_display(tlp, release_to)
     return (
         f'<p style="background:#000;color:{TLP_COLOURS[tlp]};font-weight:bold;padding:4px 8px;'
         f'display:inline-block">{html.escape(label)}</p>'
@@ -315,7 +311,7 @@ def _write_pdf(
 ) -> None:
     detail = _redacted(detail, plumes)
     site = detail.summary
-    label = tlp_display(site.tlp) + (f" REL TO {','.join(site.release_to)}" if site.release_to else "")
+    label = tlp_display(site.tlp, site.release_to)
     rows = detection_rows(detail, plumes)
     with PdfPages(path, metadata={"Title": f"{label} site {site.site_id}", "Creator": "plumewatch"}) as pdf:
         for make in (lambda: map_figure(detail, plumes, layers), lambda: history_figure(detail)):

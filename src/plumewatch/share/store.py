@@ -19,8 +19,8 @@ from plumewatch.errors import CatalogError, SharingError
 from plumewatch.share import audit, registry
 from plumewatch.share.policy import BBox, Partner, parse_release_codes, parse_tlp
 from plumewatch.share.products import Overflight
-from plumewatch.share.release import Release, make_release
-from plumewatch.sites.catalog import Catalog
+from plumewatch.share.release import Release, make_release, marked_objects
+from plumewatch.sites.catalog import Catalog, plume_record
 from plumewatch.sites.models import ObservationRow, OverflightRow, PlumeRow, SiteRow
 from plumewatch.sites.records import PlumeRecord, SiteDetail, SiteSummary
 from plumewatch.sites.storage import open_engine, translate_errors
@@ -182,7 +182,7 @@ class ShareStore:
         if since is not None:
             query = query.where(PlumeRow.time >= since)
         with translate_errors(self._shown), self._sessions() as session:
-            return [_plume_record(p, site_id, scene) for p, site_id, scene in session.execute(query)]
+            return [plume_record(p, site_id, scene) for p, site_id, scene in session.execute(query)]
 
     def overflights(self) -> list[Overflight]:
         """Every stored flight line: name, acquisition time, footprint box and gases searched."""
@@ -275,7 +275,7 @@ class ShareStore:
         self, action: str, release: Release, *, actor: str, detail: dict | None = None
     ) -> None:
         """Audit a release: every object id in it with its marking."""
-        objects = [(s.site_id, s.tlp) for s in release.sites] + [(p.plume_id, p.tlp) for p in release.plumes]
+        objects = marked_objects(release.sites, release.plumes)
         self.record(action, actor=actor, partner=release.partner, objects=objects, detail=detail)
 
     def audit_log(
@@ -292,24 +292,3 @@ class ShareStore:
             raise SharingError(f"partner {name!r} was revoked on {entry.revoked:%Y-%m-%d %H:%M} UTC")
         return entry.partner
 
-
-def _plume_record(p: PlumeRow, site_id: str, scene_name: str) -> PlumeRecord:
-    return PlumeRecord(
-        plume_id=p.plume_id,
-        site_id=site_id,
-        scene_name=scene_name,
-        time=p.time,
-        gas=p.gas,
-        outline_wkt=p.outline_wkt,
-        source_lon_deg=p.source_lon_deg,
-        source_lat_deg=p.source_lat_deg,
-        max_ppmm=p.max_ppmm,
-        mean_ppmm=p.mean_ppmm,
-        area_m2=p.area_m2,
-        ime_kg=p.ime_kg,
-        emission_kg_h=p.emission_kg_h,
-        emission_sigma_kg_h=p.emission_sigma_kg_h,
-        identification_confidence=p.identification_confidence,
-        tlp=p.tlp,
-        release_to=tuple(c for c in p.release_to.split(",") if c),
-    )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from plumewatch.errors import SharingError
+from plumewatch.io.survey import parse_utc
 
 
 def parse_time(text: str) -> datetime:
     """An aware UTC datetime from '2026-06-11', '2026-06-11T10:00' or '2026-06-11T10:00:00+02:00'."""
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return parse_utc(text.strip())
     except ValueError:
         raise SharingError(f"time {text!r} is not ISO 8601 (e.g. 2026-06-11 or 2026-06-11T10:00Z)") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -33,8 +33,6 @@ from plumewatch.units import kg_m2_per_ppmm
 
 log = logging.getLogger(__name__)
 
-STABILITY_CLASSES = ("A", "B", "C", "D", "E", "F")
-
 # Briggs (1973) open country: sigma_y = a x (1 + 1e-4 x)^-1/2, x in metres.
 BRIGGS_SIGMA_Y_COEFF = {"A": 0.22, "B": 0.16, "C": 0.11, "D": 0.08, "E": 0.06, "F": 0.04}
 

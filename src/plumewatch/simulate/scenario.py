@@ -114,7 +114,7 @@ def plan_survey(
     decoy_table: tuple = DECOYS,
     cloud: bool = True,
 ) -> SurveyPlan:
-    """Draw the area, emitters, decoys and overflights of a survey from ``rng``.
+    """The area, emitters, decoys and overflights of a survey, drawn from ``rng``.
 
     ``emitter_table`` rows are (id, gas, kind, (min, max) kg/h), ``decoy_table`` rows (id, material,
     shape, radius as a fraction of the common radius); ``cloud`` puts a cloud over the second pass.

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 SITE_ID_PREFIX = "PW"
 SAME_TIME_TOLERANCE = timedelta(seconds=1)
 
-__all__ = ["Alert", "Catalog"]
+__all__ = ["Alert", "Catalog", "plume_record"]
 
 
 class Catalog:
@@ -138,7 +138,8 @@ class Catalog:
             for plume in plumes:
                 by_visit[(plume.overflight_pk, plume.gas)].append(plume)
             observations = [_observation(obs, ovf, by_visit.get((ovf.id, obs.gas), [])) for obs, ovf in rows]
-            return SiteDetail(_summary(row), observations, [_plume_record(p, row.site_id) for p in plumes])
+            records = [plume_record(p, row.site_id, p.overflight.scene_name) for p in plumes]
+            return SiteDetail(_summary(row), observations, records)
 
     def alerts(self, *, since: datetime | None = None) -> list[Alert]:
         """Stored alerts, oldest first, optionally only those at or after ``since``."""
@@ -148,11 +149,6 @@ class Catalog:
         with translate_errors(self._shown), self._sessions() as session:
             rows = session.execute(query.order_by(AlertRow.time, AlertRow.id)).all()
             return [Alert(a.kind, site_id, a.time, a.message) for a, site_id in rows]
-
-    def overflight_names(self) -> list[str]:
-        """Scene names of the stored overflights, oldest first."""
-        with translate_errors(self._shown), self._sessions() as session:
-            return list(session.scalars(select(OverflightRow.scene_name).order_by(OverflightRow.acquired)))
 
     # ---- ingest steps -------------------------------------------------------------------------
 
@@ -491,11 +487,12 @@ def _observation(obs: ObservationRow, overflight: OverflightRow, plumes: list[Pl
     )
 
 
-def _plume_record(p: PlumeRow, site_id: str) -> PlumeRecord:
+def plume_record(p: PlumeRow, site_id: str, scene_name: str) -> PlumeRecord:
+    """The plain record of a stored plume, given its site's id and its flight line's scene name."""
     return PlumeRecord(
         plume_id=p.plume_id,
         site_id=site_id,
-        scene_name=p.overflight.scene_name,
+        scene_name=scene_name,
         time=p.time,
         gas=p.gas,
         outline_wkt=p.outline_wkt,

@@ -35,6 +35,7 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """The value as the database stores it: naive UTC (None stays None)."""
         if value is None:
             return None
         if value.tzinfo is not None:
@@ -42,6 +43,7 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
+        """The stored value as an aware UTC datetime (None stays None)."""
         return None if value is None else value.replace(tzinfo=UTC)
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 SITE_STATUSES = ("candidate", "confirmed", "dormant")
-ALERT_KINDS = ("new_site", "reactivated", "emission_spike")
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,17 @@ from pydantic import BaseModel, Field
 from shapely import wkt
 from shapely.geometry import mapping
 
+from plumewatch.api.access import audit_answer, query_time, visible_plume
 from plumewatch.api.auth import PartnerDep, StoreDep
-from plumewatch.api.dashboard.layers import layer_files
+from plumewatch.api.dashboard.layers import LAYER_KINDS, layer_files
 from plumewatch.api.dashboard.rasters import find_product, plume_overlay
 from plumewatch.api.dashboard.state import dashboard_state
 from plumewatch.errors import PlumewatchError
 from plumewatch.share.export import FORMATS
 from plumewatch.share.policy import TLP_LEVELS, Item, Partner, decide
-from plumewatch.share.release import as_utc, releasable_plumes, releasable_sites
+from plumewatch.share.release import as_utc
 from plumewatch.share.store import ShareStore
-from plumewatch.sites.records import SITE_STATUSES, PlumeRecord
+from plumewatch.sites.records import SITE_STATUSES
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 
@@ -55,23 +56,11 @@ class EnhancementOut(BaseModel):
     image_href: str
 
 
-def _audit(store: ShareStore, request: Request, partner: str, objects: list[tuple[str, str]]) -> None:
-    store.record(
-        "api.read",
-        actor=f"api:{partner}",
-        partner=partner,
-        objects=objects,
-        detail={"path": request.url.path, "query": str(request.query_params)},
-    )
-
-
 @router.get("/config", response_model=DashboardConfig)
 def config(partner: PartnerDep, request: Request) -> DashboardConfig:
     """Share formats, TLP labels, statuses and which map layers hold data."""
     state = dashboard_state(request.app)
-    layers = ["footprints"] + [
-        kind for kind in ("tracks", "plans", "airspace") if layer_files(state.settings.layers_dir, kind)
-    ]
+    layers = ["footprints"] + [kind for kind in LAYER_KINDS if layer_files(state.settings.layers_dir, kind)]
     return DashboardConfig(
         formats=list(FORMATS),
         tlp_levels=list(TLP_LEVELS),
@@ -101,7 +90,7 @@ def layer(
     features: list[dict[str, Any]] = []
     objects: list[tuple[str, str]] = []
     if kind == "footprints":
-        for f in state.footprints().footprints(since=_utc(since), until=_utc(until)):
+        for f in state.footprints().footprints(since=query_time(since), until=query_time(until)):
             if _allowed(partner, tlp, release_to, f.bbox):
                 properties = {
                     "scene_name": f.scene_name,
@@ -126,7 +115,7 @@ def layer(
                     for f in found.features
                 )
                 objects.append((f"{kind}/{found.name}", tlp))
-    _audit(store, request, partner.name, objects)
+    audit_answer(store, request, partner.name, objects)
     body = {"type": "FeatureCollection", "features": features}
     return Response(_json(body), media_type="application/geo+json", headers={"X-TLP": tlp.upper()})
 
@@ -166,7 +155,7 @@ def enhancement_png(plume_id: str, partner: PartnerDep, store: StoreDep, request
 
 
 def _overlay(plume_id: str, partner: Partner, store: ShareStore, request: Request):
-    plume = _visible_plume(plume_id, partner, store)
+    plume = visible_plume(store, partner, plume_id)
     product = find_product(dashboard_state(request.app).products_dir, plume.scene_name, plume.gas)
     if product is None:
         raise HTTPException(404, f"no enhancement product for plume {plume_id!r}")
@@ -174,22 +163,8 @@ def _overlay(plume_id: str, partner: Partner, store: ShareStore, request: Reques
         overlay = plume_overlay(product, plume.outline_wkt, plume.max_ppmm)
     except PlumewatchError as err:
         raise HTTPException(404, f"no enhancement image for plume {plume_id!r}: {err}") from None
-    _audit(store, request, partner.name, [(plume_id, plume.tlp)])
+    audit_answer(store, request, partner.name, [(plume_id, plume.tlp)])
     return plume, overlay
-
-
-def _visible_plume(plume_id: str, partner: Partner, store: ShareStore) -> PlumeRecord:
-    """The plume if the caller may receive it and its site as single items (the API's rule), else 404."""
-    found = store.plumes(plume_ids=[plume_id])
-    site = store.site_detail(found[0].site_id) if found else None
-    sites = releasable_sites([site.summary], partner, bulk=False) if site is not None else []
-    if not found or not releasable_plumes(found, sites, partner, bulk=False):
-        raise HTTPException(404, f"no plume {plume_id!r}")
-    return found[0]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return as_utc(moment) if moment is not None else None
 
 
 def _json(body: dict) -> bytes:

@@ -1,0 +1,61 @@
+"""Which pixels leave the background: plume bodies yes, gas-like clutter without a plume's shape no."""
+
+import numpy as np
+
+from plumewatch.detect.robust import FLAG_SIGMA, MIN_CORE_PIXELS, STRONG_SIGMA, plume_flags
+
+P = 70  # live bands
+
+
+def _maps(seed=0, shape=(80, 40)):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=shape)
+    excess = rng.normal(scale=np.sqrt(2 * P), size=shape)  # a pixel like its background
+    explained = z**2
+    return z, excess, explained
+
+
+def test_plume_core_and_its_weak_body_are_flagged():
+    z, excess, explained = _maps()
+    yy, xx = np.mgrid[0:80, 0:40]
+    plume = 2.5 * np.exp(-0.5 * (((yy - 40) / 12.0) ** 2 + ((xx - 20) / 5.0) ** 2))
+    plume[38:42, 18:22] += 6.0  # the strong core near the source
+    z = z + plume
+    flags = plume_flags(z, excess, z**2, np.full(40, P))
+    assert flags[38:42, 18:22].all()
+    assert flags[plume > 1.0].mean() > 0.8  # the weak body joins the core
+    assert flags[plume < 0.01].mean() < 0.01
+
+
+def test_clutter_that_the_gas_does_not_explain_stays_in_the_background():
+    z, excess, explained = _maps(1)
+    z[10:14, 5:9] += 7.0  # strongly significant...
+    excess[10:14, 5:9] += 400.0  # ...but most of its difference from the background is not gas
+    flags = plume_flags(z, excess, z**2, np.full(40, P))
+    assert not flags[10:14, 5:9].any()
+
+
+def test_a_weak_patch_without_a_strong_core_is_not_a_plume():
+    z, excess, _ = _maps(2)
+    z[50:60, 20:30] += 1.5  # coherent but never above FLAG_SIGMA: textured ground, not a source
+    z = np.minimum(z, FLAG_SIGMA - 0.1)
+    assert not plume_flags(z, excess, z**2, np.full(40, P)).any()
+    z[55, 25], excess[55, 25] = STRONG_SIGMA + 1.0, 0.0  # with a strong, gas-like pixel inside: a plume
+    assert plume_flags(z, excess, z**2, np.full(40, P))[50:60, 20:30].mean() > 0.5
+
+
+def test_a_lone_moderate_pixel_is_no_core_but_a_group_is():
+    z, excess, _ = _maps(4)
+    z = np.clip(z, -3.0, FLAG_SIGMA - 0.5)
+    excess[:] = 0.0
+    z[20, 10] = STRONG_SIGMA - 0.5  # alone: as likely a clutter pixel as gas
+    assert not plume_flags(z, excess, z**2, np.full(40, P))[20, 10]
+    z[60:62, 30 : 30 + MIN_CORE_PIXELS // 2] = FLAG_SIGMA + 0.5  # a connected group of them: a plume
+    assert plume_flags(z, excess, z**2, np.full(40, P))[60:62, 30 : 30 + MIN_CORE_PIXELS // 2].all()
+
+
+def test_without_residuals_only_significance_counts():
+    z, _, _ = _maps(3)
+    z[5, 5] = 9.0
+    flags = plume_flags(z)
+    assert flags[5, 5] and flags.sum() == (z > FLAG_SIGMA).sum()
