@@ -77,6 +77,7 @@ def process_flight_line(job: LineJob) -> Overflight:
             wind_speed_m_s=wind.speed_m_s,
             wind_from_deg=wind.from_deg,
             wind_speed_sigma_m_s=wind.speed_sigma_m_s,
+            site_winds=job.line.site_winds,
         )
     link_co_gases(plumes)
     return Overflight(

@@ -5,6 +5,7 @@ import pytest
 from shapely.geometry import Point
 
 from plumewatch.geo.footprint import distance_m
+from plumewatch.io.survey import SiteWind
 from plumewatch.plumes.emission import EffectiveWind
 from plumewatch.plumes.segment import segment_plumes
 
@@ -115,3 +116,18 @@ def test_emission_rate_and_flux_have_uncertainty(scenario_factory):
     assert p.ime_sigma_kg > 0
     faster = run(s, wind_speed_m_s=8.0, wind_speed_sigma_m_s=0.5)[0]
     assert faster.emission_kg_h > p.emission_kg_h
+
+
+def test_a_site_wind_near_the_source_replaces_the_line_wind(scenario_factory):
+    s = scenario_factory(11, sources=[(30, 50, 400.0)], wind_from_deg=0.0)
+    line_only = run(s, wind_speed_m_s=4.0, wind_speed_sigma_m_s=0.5)[0]
+    mast = SiteWind("mast A", line_only.source_lon_deg, line_only.source_lat_deg, 300.0, 8.0, 0.0, 0.3)
+    far = SiteWind("mast B", line_only.source_lon_deg + 0.05, line_only.source_lat_deg, 300.0, 1.0, 0.0)
+    with_mast = run(s, wind_speed_m_s=4.0, wind_speed_sigma_m_s=0.5, site_winds=[far, mast])[0]
+    # IME rates scale with the effective wind, which grows with the 10 m wind.
+    assert with_mast.emission_kg_h > 1.3 * line_only.emission_kg_h
+    assert with_mast.wind_speed_m_s == 8.0
+    assert "site wind mast A" in with_mast.emission_note
+    only_far = run(s, wind_speed_m_s=4.0, wind_speed_sigma_m_s=0.5, site_winds=[far])[0]
+    assert only_far.emission_kg_h == pytest.approx(line_only.emission_kg_h)
+    assert "site wind" not in only_far.emission_note

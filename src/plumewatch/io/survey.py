@@ -11,18 +11,22 @@ A survey folder holds ``survey.json``::
          "radiance": "lines/pw20260611t101500_rdn.hdr",
          "acquired": "2026-06-11T10:15:00Z",
          "wind": {"speed_m_s": 3.5, "from_deg": 270.0, "speed_sigma_m_s": 1.0},
+         "site_winds": [{"name": "mast A", "lon_deg": -119.02, "lat_deg": 35.47, "radius_m": 1500,
+                         "speed_m_s": 2.1, "from_deg": 240.0, "speed_sigma_m_s": 0.4}],
          "telemetry": "telemetry/pw20260611t101500.csv"}
       ]
     }
 
-Paths are relative to the folder. ``wind`` and ``telemetry`` are optional; a
-line with no wind gets plumes without emission rates (and a note saying why).
+Paths are relative to the folder. ``wind``, ``site_winds`` and ``telemetry`` are optional.
+``wind`` holds for the whole line; a ``site_winds`` entry (a mast or station at a facility, read
+at the line's time) overrides it for plumes whose source lies within its ``radius_m``. A line
+with no wind at all gets plumes without emission rates (and a note saying why).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +34,19 @@ from plumewatch.errors import InputFileError
 
 MANIFEST_NAME = "survey.json"
 FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SiteWind:
+    """Wind measured at a site (a mast or station) during a flight line, valid within ``radius_m`` of it."""
+
+    name: str
+    lon_deg: float
+    lat_deg: float
+    radius_m: float
+    speed_m_s: float
+    from_deg: float
+    speed_sigma_m_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class FlightLine:
     wind_from_deg: float | None = None
     wind_speed_sigma_m_s: float | None = None
     telemetry: Path | None = None
+    site_winds: tuple[SiteWind, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,9 +92,12 @@ def read_survey(path: str | Path) -> Survey:
     names = [line.name for line in lines]
     if len(set(names)) != len(names):
         raise InputFileError(manifest, "flight line names must be unique")
-    return Survey(root=root, name=str(document.get("name", root.name)),
-                  sensor=str(document.get("sensor", "unknown")),
-                  flight_lines=lines)
+    return Survey(
+        root=root,
+        name=str(document.get("name", root.name)),
+        sensor=str(document.get("sensor", "unknown")),
+        flight_lines=lines,
+    )
 
 
 def write_survey(root: str | Path, *, name: str, sensor: str, flight_lines: list[FlightLine]) -> Path:
@@ -95,6 +116,8 @@ def write_survey(root: str | Path, *, name: str, sensor: str, flight_lines: list
             entry["wind"] = {"speed_m_s": line.wind_speed_m_s, "from_deg": line.wind_from_deg}
             if line.wind_speed_sigma_m_s is not None:
                 entry["wind"]["speed_sigma_m_s"] = line.wind_speed_sigma_m_s
+        if line.site_winds:
+            entry["site_winds"] = [asdict(w) for w in line.site_winds]
         if line.telemetry is not None:
             entry["telemetry"] = _relative(line.telemetry, root)
         entries.append(entry)
@@ -134,6 +157,7 @@ def _flight_line(manifest: Path, root: Path, index: int, entry) -> FlightLine:
     if speed is not None and speed < 0:
         raise InputFileError(manifest, f"{where}: wind speed {speed} m/s is negative")
     telemetry = root / entry["telemetry"] if entry.get("telemetry") else None
+    site_winds = tuple(_site_wind(manifest, where, item) for item in entry.get("site_winds") or [])
     return FlightLine(
         name=str(entry["name"]),
         radiance=(root / entry["radiance"]).resolve(),
@@ -142,7 +166,33 @@ def _flight_line(manifest: Path, root: Path, index: int, entry) -> FlightLine:
         wind_from_deg=direction,
         wind_speed_sigma_m_s=sigma,
         telemetry=telemetry,
+        site_winds=site_winds,
     )
+
+
+def _site_wind(manifest: Path, where: str, item) -> SiteWind:
+    if not isinstance(item, dict):
+        raise InputFileError(manifest, f"{where}: each site_winds entry must be an object")
+    try:
+        wind = SiteWind(
+            name=str(item.get("name", "")),
+            lon_deg=float(item["lon_deg"]),
+            lat_deg=float(item["lat_deg"]),
+            radius_m=float(item["radius_m"]),
+            speed_m_s=float(item["speed_m_s"]),
+            from_deg=float(item["from_deg"]) % 360.0,
+            speed_sigma_m_s=None if item.get("speed_sigma_m_s") is None else float(item["speed_sigma_m_s"]),
+        )
+    except KeyError as err:
+        raise InputFileError(manifest, f"{where}: a site_winds entry has no {err.args[0]!r}") from None
+    except (TypeError, ValueError):
+        raise InputFileError(manifest, f"{where}: site_winds values must be numbers") from None
+    if wind.speed_m_s < 0 or wind.radius_m <= 0 or not -90 <= wind.lat_deg <= 90:
+        raise InputFileError(
+            manifest,
+            f"{where}: site wind {wind.name!r} has a negative speed, no radius or an impossible latitude",
+        )
+    return wind
 
 
 def _relative(path: Path, root: Path) -> str:

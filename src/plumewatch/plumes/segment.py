@@ -10,6 +10,7 @@ within ``merge_px`` pixels of each other are one plume (fragments of a patchy pl
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ import numpy as np
 from scipy import ndimage
 
 from plumewatch.detect.retrieval import Retrieval
+from plumewatch.io.survey import SiteWind
 from plumewatch.plumes.emission import (
     CSF_WIND,
     IME_WIND,
@@ -27,6 +29,7 @@ from plumewatch.plumes.emission import (
 from plumewatch.plumes.falsealarm import rejection_reason
 from plumewatch.plumes.outline import downwind_unit, local_metres, outline_polygon, principal_axis
 from plumewatch.plumes.plume import Plume
+from plumewatch.plumes.wind import LineWind, wind_at
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +63,19 @@ def segment_plumes(
     wind_speed_m_s: float | None,
     wind_from_deg: float | None,
     wind_speed_sigma_m_s: float | None = None,
+    site_winds: Sequence[SiteWind] = (),
     geolocation_sigma_m: float | None = None,
     surface_match: np.ndarray | None = None,
     config: SegmentConfig = SegmentConfig(),
     ime_wind: EffectiveWind = IME_WIND,
     csf_wind: EffectiveWind = CSF_WIND,
 ) -> list[Plume]:
-    """Plumes found in one Retrieval, strongest first, with outlines, sources and emission rates (kg/h)."""
+    """Plumes found in one Retrieval, strongest first, with outlines, sources and emission rates (kg/h).
+
+    The wind is the line's, except for plumes whose source lies within a ``site_winds`` radius:
+    those use the nearest such site's measured wind, and their emission note says so.
+    """
+    line = LineWind(wind_speed_m_s, wind_from_deg, wind_speed_sigma_m_s, "flight line")
     enhancement = np.asarray(retrieval.enhancement_ppmm, dtype=np.float64)
     valid = np.asarray(retrieval.valid, dtype=bool) & np.isfinite(enhancement)
     uncertainty = np.asarray(retrieval.uncertainty_ppmm, dtype=np.float64)
@@ -93,6 +102,14 @@ def segment_plumes(
                 reason,
             )
             continue
+        source_rc, along_region = _source_and_along(
+            mask, valid, smoothed_enhancement, lon_deg, lat_deg, line.from_deg, pixel_size_m, config
+        )
+        wind = wind_at(line, site_winds, float(lon_deg[source_rc]), float(lat_deg[source_rc]))
+        if wind is not line and wind.from_deg != line.from_deg:
+            source_rc, along_region = _source_and_along(
+                mask, valid, smoothed_enhancement, lon_deg, lat_deg, wind.from_deg, pixel_size_m, config
+            )
         ime, ime_noise, ime_rate = ime_emission(
             enhancement,
             uncertainty,
@@ -100,12 +117,9 @@ def segment_plumes(
             valid,
             retrieval.gas,
             pixel_area_m2=pixel_area_m2,
-            wind_speed_m_s=wind_speed_m_s,
-            wind_sigma_m_s=wind_speed_sigma_m_s,
+            wind_speed_m_s=wind.speed_m_s,
+            wind_sigma_m_s=wind.speed_sigma_m_s,
             wind=ime_wind,
-        )
-        source_rc, along_region = _source_and_along(
-            mask, valid, smoothed_enhancement, lon_deg, lat_deg, wind_from_deg, pixel_size_m, config
         )
         region, along_m = along_region
         flux = (
@@ -115,13 +129,14 @@ def segment_plumes(
                 retrieval.gas,
                 pixel_area_m2=pixel_area_m2,
                 transect_width_m=2.0 * pixel_size_m,
-                wind_speed_m_s=wind_speed_m_s,
-                wind_sigma_m_s=wind_speed_sigma_m_s,
+                wind_speed_m_s=wind.speed_m_s,
+                wind_sigma_m_s=wind.speed_sigma_m_s,
                 wind=csf_wind,
             )
-            if wind_from_deg is not None
+            if wind.from_deg is not None
             else None
         )
+        note = ime_rate.note or (flux.note if flux is not None else "no wind direction: no flux")
         values = enhancement[mask]
         plumes.append(
             Plume(
@@ -139,15 +154,16 @@ def segment_plumes(
                 acquired=acquired,
                 emission_kg_h=ime_rate.emission_kg_h,
                 emission_sigma_kg_h=ime_rate.sigma_kg_h,
-                emission_note=ime_rate.note
-                or (flux.note if flux is not None else "no wind direction: no flux"),
+                emission_note=note
+                if wind is line
+                else "; ".join(filter(None, [f"wind: {wind.source}", note])),
                 source_sigma_m=float(np.hypot(geolocation_sigma_m, config.source_sigma_px * pixel_size_m)),
                 identification_confidence=identification_confidence(ime, ime_noise, albedo_r),
                 ime_sigma_kg=ime_noise,
                 flux_kg_h=None if flux is None else flux.emission_kg_h,
                 flux_sigma_kg_h=None if flux is None else flux.sigma_kg_h,
-                wind_speed_m_s=wind_speed_m_s,
-                wind_from_deg=wind_from_deg,
+                wind_speed_m_s=wind.speed_m_s,
+                wind_from_deg=wind.from_deg,
             )
         )
     plumes.sort(key=lambda p: p.ime_kg, reverse=True)

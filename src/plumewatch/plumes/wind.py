@@ -2,23 +2,28 @@
 
 MISB ST 0601 tags 35 (wind direction) and 36 (wind speed), or the same-named CSV columns,
 arrive per fix in ``Track.attrs['fields']``; a line's wind is then their median speed and
-circular-mean direction, with the speed's spread over the line as its uncertainty.
+circular-mean direction, with the speed's spread over the line as its uncertainty. A wind
+measured at a site (``FlightLine.site_winds``) replaces the line's wind near that site.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from plumewatch.errors import PlumewatchError
-from plumewatch.io.survey import FlightLine
+from plumewatch.geo.footprint import distance_m
+from plumewatch.io.survey import FlightLine, SiteWind
 
 log = logging.getLogger(__name__)
 
 MIN_TELEMETRY_SIGMA_M_S = 0.5
+# A mast reading without a stated spread: gusts over the minutes of an overflight alone are this large.
+DEFAULT_SITE_WIND_SIGMA_M_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,20 @@ def line_wind(line: FlightLine) -> LineWind:
         if wind is not None:
             return wind
     return LineWind(None, None, None, "no wind in survey.json or telemetry")
+
+
+def wind_at(line: LineWind, site_winds: Sequence[SiteWind], lon_deg: float, lat_deg: float) -> LineWind:
+    """The wind at a point: the nearest site wind whose radius holds it, else the line's wind."""
+    best, best_m = None, np.inf
+    for site in site_winds:
+        metres = distance_m(lon_deg, lat_deg, site.lon_deg, site.lat_deg)
+        if metres <= site.radius_m and metres < best_m:
+            best, best_m = site, metres
+    if best is None:
+        return line
+    sigma = best.speed_sigma_m_s if best.speed_sigma_m_s is not None else DEFAULT_SITE_WIND_SIGMA_M_S
+    source = f"site wind {best.name or 'unnamed'} at {best_m:.0f} m"
+    return LineWind(best.speed_m_s, best.from_deg, sigma, source)
 
 
 def telemetry_wind(path: Path) -> LineWind | None:
