@@ -14,6 +14,7 @@ rho = pi L / (E_sun cos(sza)), with E_sun from a 5778 K blackbody sun at 1 AU
   never sees, which a matched filter reads as gas (within a block of lines; blocks are long),
   only when the scene has a blue band;
 - ``dark``: water and deep shadow (rho_swir < 0.01), where the gas signal drowns in noise;
+  rho_swir is read in clear windows near 1650 and 2200 nm, so every gas window masks alike;
 - ``bright_outlier``: brightness over 6x the block median (any regime);
 - ``nodata``: NaN in any band (found while accumulating; see :mod:`plumewatch.detect.run`);
 - ``nonpositive``: radiance at or below zero in a gas band, which has no logarithm (log-radiance
@@ -66,6 +67,8 @@ class MaskPlan:
     long_factor: float = 1.0
     blue_factor: float = 1.0
     saturation_radiance: float | None = None
+    window_index: np.ndarray | None = None  # bands in clear atmospheric windows for rho_swir (cloud, dark)
+    window_factor: np.ndarray | None = None
 
 
 def solar_irradiance(wavelength_nm: np.ndarray) -> np.ndarray:
@@ -102,6 +105,8 @@ def compute_masks(block: np.ndarray, plan: MaskPlan) -> dict[str, np.ndarray]:
         return masks
     rho = check * plan.reflectance_factor.astype(np.float32)
     rho_mean = rho.mean(axis=2)
+    if plan.window_index is not None and plan.window_factor is not None:
+        rho_mean = (block[..., plan.window_index] * plan.window_factor.astype(np.float32)).mean(axis=2)
     if plan.saturation_radiance is None:
         masks["saturated"] = (rho > SATURATED_REFLECTANCE).any(axis=2)
     masks["dark"] = rho_mean < DARK_REFLECTANCE

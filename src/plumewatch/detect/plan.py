@@ -22,6 +22,8 @@ MIN_BANDS = 3
 BLUE_NM = (440.0, 500.0)
 # Bands of the hot (flare) test: the two ends of the 2.1-2.5 um window, whatever the gas window.
 HOT_NM = ((2115.0, 2135.0), (2475.0, 2495.0))
+# Clear atmospheric windows where apparent reflectance (clouds, dark surfaces) is read.
+WINDOW_NM = ((1600.0, 1700.0), (2150.0, 2250.0))
 CHECK_BANDS = 8
 # Without a stated plume temperature, a thermal plume is taken to be at the air
 # temperature, which the brightness of the scene's ground bounds from below.
@@ -154,6 +156,8 @@ def mask_plan(scene: Scene, union: np.ndarray, extra: np.ndarray) -> MaskPlan:
     block_nm = np.asarray(scene.wavelength_nm, dtype=float)[all_bands]
     short, long, blue = (_nearest(block_nm, lo, hi) for lo, hi in (*HOT_NM, BLUE_NM))
     hot = short is not None and long is not None
+    windows = [w for w in (_nearest(block_nm, lo, hi) for lo, hi in WINDOW_NM) if w is not None]
+    window_index = np.array(windows, dtype=int) if windows else None
     return MaskPlan(
         check,
         factor[check],
@@ -164,11 +168,13 @@ def mask_plan(scene: Scene, union: np.ndarray, extra: np.ndarray) -> MaskPlan:
         long_factor=float(factor[long]) if hot else 1.0,
         blue_factor=float(factor[blue]) if blue is not None else 1.0,
         saturation_radiance=saturation,
+        window_index=window_index,
+        window_factor=None if window_index is None else factor[window_index],
     )
 
 
 def extra_mask_bands(scene: Scene, union: np.ndarray) -> np.ndarray:
-    """Scene bands read only for masks: a blue band and the hot test's two bands, where not in ``union``.
+    """Scene bands read only for masks (blue, the hot test's two, the clear windows), where not in ``union``.
 
     The hot (flare) test compares fixed bands near 2125 and 2485 nm whatever the gas window,
     so that it does not mistake the depth of another window's absorption for thermal emission.
@@ -176,7 +182,7 @@ def extra_mask_bands(scene: Scene, union: np.ndarray) -> np.ndarray:
     if scene_regime(scene) == "lwir":
         return np.array([], dtype=int)
     wl = np.where(scene.band_mask, np.asarray(scene.wavelength_nm, dtype=float), np.nan)
-    picks = [_nearest(wl, lo, hi) for lo, hi in (BLUE_NM, *HOT_NM)]
+    picks = [_nearest(wl, lo, hi) for lo, hi in (BLUE_NM, *HOT_NM, *WINDOW_NM)]
     return np.array(sorted({p for p in picks if p is not None} - set(np.asarray(union).tolist())), dtype=int)
 
 

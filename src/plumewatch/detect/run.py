@@ -123,7 +123,7 @@ def detect_scene(
     filters = fit(pooled)
     iterations = ROBUST_ITERATIONS.get(method, 0)
     values, masked = _second_pass(blocks, masks, filters, log_space, residual=iterations > 0)
-    flagged = np.zeros((lines, samples), dtype=bool)
+    flagged = np.zeros((len(models), lines, samples), dtype=bool)  # per gas
     for iteration in range(iterations):
         # Plume pixels inflate the background covariance along the gas and shift its mean: refit
         # without their gas (streaming: gather their statistics, swap them in the first pass's).
@@ -131,10 +131,11 @@ def detect_scene(
         if not flagged.any():
             break
         columns = _plume_columns(values, masked, filters, flagged, previous) if log_space else None
+        replaced = flagged.any(axis=0)
         parts = [
             dask.delayed(_flagged_stats)(
                 b,
-                flagged[start : start + n],
+                replaced[start : start + n],
                 masks,
                 log_space,
                 None if columns is None else columns[:, start : start + n],
@@ -154,14 +155,14 @@ def detect_scene(
     results = {}
     for i, (model, filt) in enumerate(zip(models, filters, strict=True)):
         valid = ~masked & (filt.usable_columns & ~bad_columns)[None, :] & np.isfinite(values[:, :, i, 0])
-        enhancement = remove_column_offset(np.where(valid, values[:, :, i, 0], np.nan), flagged)
+        enhancement = remove_column_offset(np.where(valid, values[:, :, i, 0], np.nan), flagged[i])
         uncertainty = values[:, :, i, 1]
         if isinstance(filt, SparseFilter):
             enhancement = np.where(
                 valid, filt.sparsify(np.nan_to_num(enhancement), values[:, :, i, 2]), np.nan
             )
         elif isinstance(filt, ExactFilter):
-            enhancement, uncertainty = filt.finish(enhancement, uncertainty, ~flagged)
+            enhancement, uncertainty = filt.finish(enhancement, uncertainty, ~flagged[i])
         enhancement = np.where(valid, enhancement, np.nan).astype(np.float32)
         results[model.gas] = Retrieval(
             scene_name=scene.name,
@@ -184,7 +185,7 @@ def detect_scene(
                 "unusable_columns": int((~filt.usable_columns).sum()),
                 "masks": {k: v for k, v in counts.items() if k != "usable_pixels"},
                 "masked_pixels": int((~valid).sum()),
-                "plume_pixels_removed_from_background": int(flagged.sum()),
+                "plume_pixels_removed_from_background": int(flagged[i].sum()),
                 "elapsed_s": round(elapsed_s, 3),
                 "summary_ppmm": _summary(enhancement),
             },
@@ -309,31 +310,31 @@ def _apply(block, masks: MaskPlan, filters, log_space: bool, residual: bool):
 
 
 def _plume_pixels(values: np.ndarray, masked: np.ndarray, filters, previous: np.ndarray) -> np.ndarray:
-    """(lines, samples) bool: pixels any gas flags as plume (see plumewatch.detect.robust).
+    """(gases, lines, samples) bool: the pixels each gas flags as plume (see plumewatch.detect.robust).
 
-    ``previous``: the pixels the current background was fitted without (left out of the offset).
+    ``previous`` (gases, lines, samples): the pixels whose gas the current background was fitted without.
     """
-    flagged = np.zeros(masked.shape, dtype=bool)
+    flagged = np.zeros(previous.shape, dtype=bool)
     for i, filt in enumerate(filters):
-        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]), previous)
+        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]), previous[i])
         with np.errstate(invalid="ignore", divide="ignore"):
             significance = enhancement / values[:, :, i, 1]
         residual = np.isfinite(values[:, :, i, 3]).any()
         shape = (values[:, :, i, 3], values[:, :, i, 4]) if residual else (None, None)
-        flagged |= plume_flags(significance, *shape, getattr(filt, "live_bands", None))
-    return flagged & ~masked
+        flagged[i] = plume_flags(significance, *shape, getattr(filt, "live_bands", None)) & ~masked
+    return flagged
 
 
 def _plume_columns(values, masked, filters, flagged: np.ndarray, previous: np.ndarray) -> np.ndarray:
-    """(gases, lines, samples) current column estimates (ppm·m, >= 0) at the flagged pixels, else 0.
+    """(gases, lines, samples) current column estimates (ppm·m, >= 0) where each gas is flagged, else 0.
 
-    ``previous``: the pixels whose gas the current background was fitted without.
+    ``previous``: per gas, the pixels whose gas the current background was fitted without.
     """
     columns = []
     for i, filt in enumerate(filters):
-        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]), previous)
-        column, _ = filt.finish(np.nan_to_num(enhancement), values[:, :, i, 1], ~previous)
-        columns.append(np.where(flagged, np.maximum(np.nan_to_num(column), 0.0), 0.0))
+        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]), previous[i])
+        column, _ = filt.finish(np.nan_to_num(enhancement), values[:, :, i, 1], ~previous[i])
+        columns.append(np.where(flagged[i], np.maximum(np.nan_to_num(column), 0.0), 0.0))
     return np.stack(columns)
 
 
