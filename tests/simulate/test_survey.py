@@ -42,6 +42,18 @@ def test_survey_reads_back_with_sensor_bands_and_geometry(tiny_survey):
         assert radiance.dtype == np.float32 and np.isfinite(radiance).all()
 
 
+def test_igm_map_coordinates_match_the_loc_positions(tiny_survey):
+    from plumewatch.io.companions import read_igm
+    from plumewatch.io.envi_header import read_header
+
+    line = read_survey(tiny_survey).flight_lines[0]
+    scene = open_envi(line.radiance)
+    igm = line.radiance.with_name(line.radiance.name.replace("_rdn", "_igm"))
+    lon, lat, _ = read_igm(igm, read_header(line.radiance))
+    _, _, metres = pyproj.Geod(ellps="WGS84").inv(lon, lat, scene.lon_deg, scene.lat_deg)
+    assert np.max(metres) < 0.01
+
+
 def test_every_emitter_and_decoy_lies_in_every_footprint(tiny_survey):
     survey = read_survey(tiny_survey)
     truth = read_truth(survey.root)

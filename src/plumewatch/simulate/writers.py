@@ -12,8 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pyproj
 
 from plumewatch.atomic import atomic_path
+from plumewatch.geo.footprint import utm_crs_for
 from plumewatch.io.envi import write_envi
 from plumewatch.io.geotiff import write_retrieval_geotiff
 from plumewatch.io.telemetry import write_klv, write_track_csv
@@ -68,6 +70,7 @@ def write_line(
             "band names": ["Longitude", "Latitude", "Elevation"],
         },
     )
+    _write_igm(out / "lines" / f"{name}_igm.hdr", geometry, common)
     write_envi(
         out / "lines" / f"{name}_obs.hdr",
         _obs_bands(geometry),
@@ -96,6 +99,23 @@ def write_line(
             sensor_name=spec.name,
             convergence_deg=convergence_deg,
         )
+
+
+def _write_igm(path: Path, geometry: LineGeometry, common: dict) -> None:
+    """The same ground positions as map coordinates (UTM easting, northing, elevation), as AVIRIS-NG ships."""
+    crs = utm_crs_for(float(np.median(geometry.lon_deg)), float(np.median(geometry.lat_deg)))
+    to_map = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    easting, northing = to_map.transform(geometry.lon_deg, geometry.lat_deg)
+    write_envi(
+        path,
+        np.stack([easting, northing, geometry.elevation_m], axis=-1).astype(np.float64),
+        metadata={
+            **common,
+            "description": f"per-pixel ground position, {crs.name}",
+            "band names": ["Easting", "Northing", "Elevation"],
+            "coordinate system string": crs.to_wkt(),
+        },
+    )
 
 
 def klv_possible(line_plan) -> bool:
