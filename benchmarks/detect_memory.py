@@ -6,8 +6,9 @@ Usage (2-core machine):
         --work /tmp/pw-memory --gigabytes 1 4
 
 For each size, writes an AVIRIS-NG-like ENVI cube (598 samples x 425 bands, BIL, int16 with per-band
-``data gain values``) of that many GB, runs ``plumewatch detect CUBE --gas ch4`` on it in a child
-process, reads the child's peak resident memory (``ru_maxrss`` from ``os.wait4``) and deletes the cube.
+``data gain values``) of that many GiB, runs ``plumewatch detect CUBE --gas ch4`` on it in a child
+process, reads the child's peak resident memory (``ru_maxrss`` from ``os.wait4`` in a small launcher
+process) and deletes the cube.
 The cube is built from a simulated 4-pass survey (``plumewatch.simulate``, plumes and decoys included):
 the four 300 x 150 passes side by side make one 598-sample strip, repeated along track with the
 line order flipped every other time (no seams), each repeat with its own brightness jitter and noise.
@@ -64,12 +65,18 @@ def flight_line(strip: np.ndarray, lines: int, seed: int = 0) -> da.Array:
         rng = np.random.default_rng([seed, start])
         repeat, offset = divmod(np.arange(start, stop), period)
         rows = np.where(repeat % 2 == 0, offset, period - 1 - offset)
-        out = strip[rows] * rng.lognormal(0.0, 0.05, size=(stop - start, strip.shape[1], 1)).astype(np.float32)
+        out = strip[rows] * rng.lognormal(0.0, 0.05, size=(stop - start, strip.shape[1], 1)).astype(
+            np.float32
+        )
         out += noise_sigma * rng.standard_normal(out.shape, dtype=np.float32)
         return out
 
-    chunks = ((LINES_PER_CHUNK,) * (lines // LINES_PER_CHUNK) + ((lines % LINES_PER_CHUNK,) if lines % LINES_PER_CHUNK else ()),
-              (strip.shape[1],), (strip.shape[2],))
+    chunks = (
+        (LINES_PER_CHUNK,) * (lines // LINES_PER_CHUNK)
+        + ((lines % LINES_PER_CHUNK,) if lines % LINES_PER_CHUNK else ()),
+        (strip.shape[1],),
+        (strip.shape[2],),
+    )
     return da.map_blocks(block, chunks=chunks, dtype=np.float32)
 
 
@@ -83,20 +90,29 @@ def write_cube(
         meta["wavelength"] = [meta["wavelength"][b] for b in bands]
         meta["fwhm"] = [meta["fwhm"][b] for b in bands]
     if dtype == "int16":
-        gain = (np.nanmax(strip if bands is None else strip[:, :, bands], axis=(0, 1)) * 1.2 / INT16_FULL_SCALE)
+        gain = np.nanmax(strip if bands is None else strip[:, :, bands], axis=(0, 1)) * 1.2 / INT16_FULL_SCALE
         gain = np.maximum(gain, 1e-6).astype(np.float32)
         cube = da.clip(da.round(cube / gain), -32768, 32767).astype(np.int16)
         meta["data gain values"] = [float(g) for g in gain]
     return write_envi(hdr, cube, interleave="bil", metadata=meta)
 
 
-def peak_rss(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """(peak resident memory in GiB, wall seconds, exit code) of a child process."""
+# The child's peak resident memory is read by a small launcher: a process forked from this one
+# (which holds the strip, and mapped the cube while writing it) would count this one's pages too.
+LAUNCHER = (
+    "import os, subprocess, sys; child = subprocess.Popen(sys.argv[2:]); "
+    "_, status, usage = os.wait4(child.pid, 0); "
+    "open(sys.argv[1], 'w').write(f'{usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}')"
+)
+
+
+def peak_rss(args: list[str], env: dict[str, str], scratch: Path) -> tuple[float, float, int]:
+    """(peak resident memory in GiB, wall seconds, exit code) of a command."""
+    report = scratch / "rusage.txt"
     started = time.perf_counter()
-    child = subprocess.Popen(args, env=env)
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 2**20, time.perf_counter() - started, child.returncode
+    subprocess.run([sys.executable, "-c", LAUNCHER, str(report), *args], env=env, check=True)
+    kib, code = (int(x) for x in report.read_text().split())
+    return kib / 2**20, time.perf_counter() - started, code
 
 
 def main() -> None:
@@ -113,7 +129,7 @@ def main() -> None:
     env = dict(os.environ)
     rows = []
     for gb in args.gigabytes:
-        lines = int(round(gb * 1e9 / (SAMPLES * bands * 2)))
+        lines = int(round(gb * 2**30 / (SAMPLES * bands * 2)))
         folder = args.work / f"line-{gb:g}gb"
         hdr = folder / "ang20260101t000000_rdn.hdr"
         folder.mkdir(parents=True, exist_ok=True)
@@ -123,21 +139,33 @@ def main() -> None:
         size = hdr.with_suffix(".img").stat().st_size
         command = [sys.executable, "-m", "plumewatch", "detect", str(hdr), "--gas", "ch4"]
         command += ["--out", str(folder / "out")] + (["--method", args.method] if args.method else [])
-        rss_gib, seconds, code = peak_rss(command, env)
+        rss_gib, seconds, code = peak_rss(command, env, folder)
         if code != 0:
             raise SystemExit(f"plumewatch detect failed with exit code {code}")
         info = json.loads((folder / "out" / f"{hdr.stem}_ch4.json").read_text())
-        rows.append({"cube_gb": size / 1e9, "lines": lines, "peak_rss_gib": rss_gib, "detect_s": seconds,
-                     "method": info["method"], "write_s": written_s})
-        print(f"{size / 1e9:.2f} GB ({lines} lines): peak RSS {rss_gib:.2f} GiB, {seconds:.0f} s", flush=True)
+        rows.append(
+            {
+                "cube_gib": size / 2**30,
+                "lines": lines,
+                "peak_rss_gib": rss_gib,
+                "detect_s": seconds,
+                "method": info["method"],
+                "write_s": written_s,
+            }
+        )
+        print(
+            f"{size / 2**30:.2f} GiB ({lines} lines): peak RSS {rss_gib:.2f} GiB, {seconds:.0f} s", flush=True
+        )
         if not args.keep:
             shutil.rmtree(folder)
     (args.work / "memory.json").write_text(json.dumps(rows, indent=2))
-    print("\n| cube (GB, int16) | lines x samples x bands | method | peak RSS (GiB) | detect (s) |")
+    print("\n| cube (GiB, int16) | lines x samples x bands | method | peak RSS (GiB) | detect (s) |")
     print("|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['cube_gb']:.2f} | {r['lines']} x {SAMPLES} x {bands} | {r['method']} | "
-              f"{r['peak_rss_gib']:.2f} | {r['detect_s']:.0f} |")
+        print(
+            f"| {r['cube_gib']:.2f} | {r['lines']} x {SAMPLES} x {bands} | {r['method']} | "
+            f"{r['peak_rss_gib']:.2f} | {r['detect_s']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

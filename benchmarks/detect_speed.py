@@ -1,66 +1,158 @@
-"""Detection speed: each plumewatch method against the NumPy floor (one X.T @ X and one X @ w).
+"""Detection speed: plumewatch against mag1c, Spectral Python and the NumPy floor, in one run.
 
-Usage: .venv/bin/python benchmarks/detect_speed.py [--lines 1000] [--samples 300]
-Builds an AVIRIS-NG-like in-memory cube (CH4 window bands plus one blue band), times
-detect_scene per method (best of 2), and the floor over the same float32 array.
+Usage (2-core machine; every tool gets the same number of threads):
+
+    .venv/bin/python benchmarks/detect_speed.py --work /tmp/pw-speed --lines 3000 \\
+        --peers /work/bench-venv/bin/python
+
+Writes one AVIRIS-NG-sized flight line (``--lines`` x 598 samples, float32 BIL) holding the CH4
+window's bands (2122-2488 nm) plus the blue and 1650 nm bands plumewatch's cloud and dark masks
+read, tiled from a simulated survey (see ``detect_memory.py``), then times on that one file:
+
+- ``floor``: one ``X.T @ X`` and one ``X @ w`` in NumPy over the window's bands (float32, in memory);
+- ``pw-cmf`` and ``pw-default``: ``detect_scene`` (plain matched filter; default method) from the
+  file, after one warm-up call that loads the spectral library (its time is printed too);
+- ``spy``: Spectral Python ``matched_filter`` per column (``peers/run_spy.py``; reading excluded);
+- ``mag1c``: mag1c 1.2.0 as released, float64 (its default) and ``--single`` (float32), through
+  ``peers/run_mag1c.py``, reading and writing included, like plumewatch's.
+
+Repeats are interleaved and the best of ``--repeats`` is kept (the machine is shared).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import dask
-import dask.array as da
 import numpy as np
+from detect_accuracy import PEERS, peer_env
+from detect_memory import survey_tiles, write_cube
+from threadpoolctl import threadpool_limits
 
-from plumewatch.detect.masks import solar_irradiance
-from plumewatch.detect.run import METHODS, detect_scene
-from plumewatch.scene import Scene
-from plumewatch.spectra import get_sensor
+from plumewatch.detect import plan
+from plumewatch.detect.run import detect_scene
+from plumewatch.io.envi import open_envi
 
-
-def _cube(lines: int, samples: int, seed: int = 0) -> Scene:
-    sensor = get_sensor("avirisng")
-    keep = ((sensor.wavelength_nm > 2100) & (sensor.wavelength_nm < 2500)) | (np.abs(sensor.wavelength_nm - 470) < 4)
-    wl = sensor.wavelength_nm[keep]
-    rng = np.random.default_rng(seed)
-    reflectance = 0.3 + 0.05 * np.sin(wl / 200.0)
-    spectrum = reflectance * solar_irradiance(wl) * np.cos(np.deg2rad(30.0)) / np.pi
-    albedo = rng.lognormal(0.0, 0.3, size=(lines, samples, 1)).astype(np.float32)
-    cube = (albedo * spectrum).astype(np.float32)
-    cube += (0.01 * rng.standard_normal(cube.shape, dtype=np.float32)) * spectrum.astype(np.float32)
-    return Scene(name="speed", path=Path("speed.img"), radiance=da.from_array(cube, chunks=(256, -1, -1)),
-                 wavelength_nm=wl, fwhm_nm=sensor.fwhm_nm[keep], sensor="avirisng", solar_zenith_deg=30.0)
+WINDOW_NM = (2122.0, 2488.0)
+MASK_NM = (470.0, 1650.0)
 
 
-def _best(fn, repeats: int = 2) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def cube_bands(wavelength_nm: np.ndarray) -> np.ndarray:
+    """Indices of the CH4 window's bands and of the bands nearest the mask wavelengths."""
+    window = np.flatnonzero((wavelength_nm >= WINDOW_NM[0]) & (wavelength_nm <= WINDOW_NM[1]))
+    masks = [int(np.argmin(np.abs(wavelength_nm - nm))) for nm in MASK_NM]
+    return np.unique(np.r_[masks, window])
+
+
+def timed(fn) -> float:
+    """Seconds one call of ``fn`` takes."""
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def peer_seconds(args: list[str], key: str, threads: int) -> float:
+    """Run a peer script in the bench interpreter; the seconds it reports after ``key``."""
+    result = subprocess.run(args, env=peer_env(threads), capture_output=True, text=True, check=True)
+    return float(result.stdout.split(key)[-1].split()[0])
 
 
 def main() -> None:
-    """Print seconds per method and the floor."""
+    """Build the line, time every tool on it, print the table of seconds and ratios."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--lines", type=int, default=1000)
-    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--lines", type=int, default=3000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--mag1c-repeats", type=int, default=1)
+    parser.add_argument("--peers", help="python of the environment with mag1c 1.2.0 and spectral")
     args = parser.parse_args()
-    scene = _cube(args.lines, args.samples)
-    cube = scene.radiance.compute()
-    window = cube[..., :-1].reshape(-1, cube.shape[2] - 1).copy()
-    weights = np.ones(window.shape[1], dtype=np.float32)
-    floor = _best(lambda: (window.T @ window, window @ weights))
-    print(f"cube {cube.shape} float32, {window.nbytes / 2**20:.0f} MiB of window bands")
-    print(f"floor (X.T@X + X@w): {floor:.3f} s")
-    with dask.config.set(scheduler="threads"):
-        for method in METHODS:
-            seconds = _best(lambda m=method: detect_scene(scene, ["ch4"], method=m))
-            print(f"{method:8s} {seconds:.3f} s  ({seconds / floor:.1f}x floor)")
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(args.threads)
+    args.work.mkdir(parents=True, exist_ok=True)
+    hdr = args.work / f"ang20260101t000000_{args.lines}_rdn.hdr"
+    if not hdr.exists():
+        strip, metadata = survey_tiles(args.work)
+        bands = cube_bands(np.asarray(metadata["wavelength"]))
+        write_cube(hdr, strip, metadata, args.lines, dtype="float32", bands=bands)
+    scene = open_envi(hdr)
+    window, k, _ = plan.select_bands(scene, "ch4", WINDOW_NM)
+    model = plan.gas_model(scene, "ch4", window, k, WINDOW_NM, np.arange(len(window)), exact=False)
+    x = np.ascontiguousarray(scene.radiance[:, :, window].compute().reshape(-1, len(window)))
+    w = np.ones(len(window), dtype=np.float32)
+    print(
+        f"line {scene.shape} float32 BIL, {len(window)} window bands, X {x.shape} ({x.nbytes / 2**20:.0f} MiB)"
+    )
+
+    seconds: dict[str, list[float]] = {}
+
+    def record(name: str, value: float) -> None:
+        seconds.setdefault(name, []).append(value)
+        print(f"  {name}: {value:.3f} s", flush=True)
+
+    with dask.config.set(scheduler="threads", num_workers=args.threads):
+        record("pw first call (loads the spectral library)", timed(lambda: detect_scene(scene, ["ch4"])))
+        with tempfile.TemporaryDirectory() as tmp:
+            scratch = Path(tmp)
+            target = scratch / "target.npz"
+            np.savez(target, bands=window, k_amf=model.unit_absorption_per_ppmm * model.air_mass_factor)
+            for repeat in range(args.repeats):
+                print(f"repeat {repeat + 1}", flush=True)
+                with threadpool_limits(limits=args.threads, user_api="blas"):
+                    record("floor X.T@X", timed(lambda: x.T @ x))
+                    record("floor X@w", timed(lambda: x @ w))
+                record("pw-cmf", timed(lambda: detect_scene(scene, ["ch4"], method="cmf")))
+                record("pw-default", timed(lambda: detect_scene(scene, ["ch4"])))
+                if args.peers:
+                    spy = [
+                        args.peers,
+                        str(PEERS / "run_spy.py"),
+                        str(hdr),
+                        str(target),
+                        str(scratch / "s.npy"),
+                    ]
+                    record("spy", peer_seconds(spy, "spy_seconds", args.threads))
+                if args.peers and repeat < args.mag1c_repeats:
+                    for label, extra in (("mag1c", []), ("mag1c --single", ["--single"])):
+                        mag1c = [
+                            args.peers,
+                            str(PEERS / "run_mag1c.py"),
+                            str(scratch / "m.npy"),
+                            "--",
+                            str(hdr),
+                        ]
+                        mag1c += [
+                            "--out",
+                            str(scratch / "m"),
+                            "-o",
+                            "-q",
+                            "--use-wavelength-range",
+                            *map(str, WINDOW_NM),
+                        ]
+                        record(label, peer_seconds(mag1c + extra, "mag1c_seconds", args.threads))
+    report(seconds)
+
+
+def report(seconds: dict[str, list[float]]) -> None:
+    """Markdown table: best seconds of each tool, and the target ratios."""
+    best = {name: min(values) for name, values in seconds.items()}
+    floor = best["floor X.T@X"] + best["floor X@w"]
+    print("\n| run | best of | seconds |\n|---|---|---|")
+    for name, values in seconds.items():
+        print(f"| {name} | {len(values)} | {min(values):.3f} |")
+    print(f"| floor (X.T@X + X@w) | | {floor:.3f} |")
+    print("\n| ratio | value | target |\n|---|---|---|")
+    print(f"| pw-cmf / floor | {best['pw-cmf'] / floor:.2f} | <= 2 |")
+    if "spy" in best:
+        print(f"| spy / pw-default | {best['spy'] / best['pw-default']:.2f} | >= 3 |")
+    for name in ("mag1c", "mag1c --single"):
+        if name in best:
+            print(f"| {name} / pw-default | {best[name] / best['pw-default']:.1f} | >= 10 |")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import dask
+import numpy as np
+from scipy import ndimage
 
 from plumewatch.detect.outputs import write_orthorectified_products, write_retrieval_products
+from plumewatch.detect.retrieval import Retrieval
 from plumewatch.detect.run import detect_scene
 from plumewatch.errors import InputFileError
 from plumewatch.geo.footprint import footprint_polygon
@@ -28,6 +31,7 @@ from plumewatch.plumes.cogas import link_co_gases
 from plumewatch.plumes.plume import Overflight
 from plumewatch.plumes.segment import segment_plumes
 from plumewatch.plumes.wind import line_wind
+from plumewatch.scene import Scene
 from plumewatch.sites.catalog import Catalog
 from plumewatch.sites.records import Alert
 
@@ -55,7 +59,7 @@ def process_flight_line(job: LineJob) -> Overflight:
     with dask.config.set(scheduler="synchronous"):
         scene = open_scene(job.line.radiance)
         if scene.lon_deg is None or scene.lat_deg is None:
-            raise InputFileError(job.line.radiance, "no per-pixel geolocation (no _loc, _igm or _glt file)")
+            scene = _georeference_from_telemetry(job, scene)
         _check_time(job.line, scene.acquired)
         retrievals = detect_scene(scene, list(job.gases))
     pixel_size_m = scene.pixel_size_m or DEFAULT_PIXEL_SIZE_M
@@ -69,7 +73,7 @@ def process_flight_line(job: LineJob) -> Overflight:
         if job.orthorectify:
             write_orthorectified_products(job.products_dir, scene, retrieval, acquired=job.line.acquired)
         plumes += segment_plumes(
-            retrieval,
+            _located_only(retrieval, scene),
             scene.lon_deg,
             scene.lat_deg,
             pixel_size_m=pixel_size_m,
@@ -78,6 +82,7 @@ def process_flight_line(job: LineJob) -> Overflight:
             wind_from_deg=wind.from_deg,
             wind_speed_sigma_m_s=wind.speed_sigma_m_s,
             site_winds=job.line.site_winds,
+            geolocation_sigma_m=scene.attrs.get("geolocation_sigma_m"),
         )
     link_co_gases(plumes)
     return Overflight(
@@ -161,6 +166,33 @@ def warn_simultaneous_overlaps(overflights: Sequence[Overflight]) -> None:
                     second.scene_name,
                     first.acquired.isoformat(),
                 )
+
+
+def _georeference_from_telemetry(job: LineJob, scene: Scene) -> Scene:
+    """The scene with positions projected in memory from the line's telemetry, as `plumewatch georef` does."""
+    from plumewatch.geo.georef import georeference_scene
+
+    if job.line.telemetry is None:
+        raise InputFileError(
+            job.line.radiance,
+            "no per-pixel geolocation (no _loc, _igm or _glt file, and survey.json lists no telemetry)",
+        )
+    return georeference_scene(scene, job.line.telemetry, sensor=job.sensor)
+
+
+def _located_only(retrieval: Retrieval, scene: Scene) -> Retrieval:
+    """The retrieval masked where pixels or their neighbours have no ground position (telemetry gaps)."""
+    located = np.isfinite(scene.lon_deg) & np.isfinite(scene.lat_deg)
+    if located.all():
+        return retrieval
+    # Plume outlines run along pixel edges, placed from the neighbouring pixels' positions too.
+    keep = retrieval.valid & ndimage.binary_erosion(located, np.ones((3, 3), bool), border_value=1)
+    return replace(
+        retrieval,
+        valid=keep,
+        enhancement_ppmm=np.where(keep, retrieval.enhancement_ppmm, np.nan),
+        uncertainty_ppmm=np.where(keep, retrieval.uncertainty_ppmm, np.nan),
+    )
 
 
 def _check_time(line: FlightLine, header_time: datetime | None) -> None:

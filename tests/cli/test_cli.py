@@ -22,6 +22,7 @@ SUBCOMMANDS = [
     "audit-log",
     "plan",
     "airspace",
+    "georef",
 ]
 
 

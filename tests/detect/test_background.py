@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from plumewatch.detect.background import Background, ColumnStats, merge_all
+from plumewatch.detect.background import Background, ColumnStats, PixelSums, merge_all, replace_pixels
 from plumewatch.detect.shrinkage import shrink_covariance
 
 
@@ -64,3 +64,26 @@ def test_leave_one_out_weight_is_small_for_high_snr_and_large_for_few_samples(sy
     few = rng.normal(size=(25, 40))  # white noise, fewer samples than twice the bands: shrink hard
     _, rho_white = shrink_covariance(np.cov(few.T, bias=True)[None], np.array([25.0]), method="loo")
     assert rho_white[0] > 0.3
+
+
+def test_swapping_pixel_sums_equals_recomputing_the_statistics(synthetic):
+    cube = synthetic(4, lines=120, samples=5, bands=9).radiance.astype(np.float64)
+    stats = ColumnStats.from_block(cube.astype(np.float32), np.ones(cube.shape[:2], bool))
+    rng = np.random.default_rng(0)
+    flagged = rng.random(cube.shape[:2]) < 0.1
+    flagged[:, 3] = False  # a column without flagged pixels
+    lines, samples = np.nonzero(flagged)
+    changed = cube.copy()
+    changed[flagged] *= 1.0 + 0.05 * rng.random((flagged.sum(), 1))  # e.g. the gas taken out
+    removed, added = PixelSums.about(stats.mean), PixelSums.about(stats.mean)
+    removed.add(cube[lines, samples], samples)
+    added.add(changed[lines, samples], samples)
+    for swapped, expected in (
+        (replace_pixels(stats, removed), (cube, ~flagged)),
+        (replace_pixels(stats, removed, added), (changed, np.ones(cube.shape[:2], bool))),
+    ):
+        block, usable = expected
+        direct = ColumnStats.from_block(block.copy(), usable)
+        np.testing.assert_allclose(swapped.count, direct.count)
+        np.testing.assert_allclose(swapped.mean, direct.mean, rtol=1e-6)
+        np.testing.assert_allclose(swapped.scatter, direct.scatter, rtol=1e-6, atol=1e-9)

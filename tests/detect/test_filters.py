@@ -119,3 +119,32 @@ def test_one_call_matched_filter(scene):
     out = matched_filter(clean.radiance, clean.gas)
     assert out.enhancement_ppmm.shape == clean.radiance.shape[:2]
     assert np.isfinite(out.uncertainty_ppmm).all()
+
+
+def test_shape_terms_of_scattered_pixels_match_the_whole_block(scene):
+    clean, test = scene
+    logged = log_radiance(test.radiance)[0]
+    filt = _fit(ExactFilter, log_radiance(clean.radiance)[0], clean.gas)
+    whole = filt.apply(logged, residual=True)
+    pick = np.random.default_rng(3).random(logged.shape[:2]) < 0.2
+    lines, samples = np.nonzero(pick)
+    excess, explained = filt.shape_terms(logged[lines, samples], samples)
+    np.testing.assert_allclose(excess, whole.excess_residual[pick], rtol=1e-4, atol=1e-2)
+    np.testing.assert_allclose(explained, whole.gas_explained[pick], rtol=1e-4, atol=1e-3)
+
+
+def test_finish_inverts_each_column_response(scene):
+    clean, _ = scene
+    filt = _fit(ExactFilter, log_radiance(clean.radiance)[0], clean.gas)
+    rng = np.random.default_rng(4)
+    alpha = rng.normal(scale=3000.0, size=(50, 8)) * rng.choice([1.0, 30.0], size=(50, 8))
+    alpha[0, 0] = np.nan
+    in_background = rng.random((50, 8)) < 0.5
+    column, sigma = filt.finish(alpha, np.full((50, 8), 100.0), in_background)
+    scale = np.where(in_background, filt.pixels / (filt.pixels - filt.live_bands), 1.0)
+    for s in range(8):
+        g = filt.response[s]
+        a = alpha[1:, s] * scale[1:, s]
+        expected = np.sign(a) * np.interp(np.abs(a), g, filt.grid_ppmm)
+        np.testing.assert_allclose(column[1:, s], expected, rtol=1e-5, atol=1e-3)
+    assert np.isnan(column[0, 0]) and np.all(sigma[1:] > 0)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from plumewatch.detect.robust import FLAG_SIGMA, MIN_CORE_PIXELS, STRONG_SIGMA, plume_flags
+from plumewatch.detect.robust import FLAG_SIGMA, MIN_CORE_PIXELS, STRONG_SIGMA, plume_flags, shape_test_pixels
 
 P = 70  # live bands
 
@@ -59,3 +59,16 @@ def test_without_residuals_only_significance_counts():
     z[5, 5] = 9.0
     flags = plume_flags(z)
     assert flags[5, 5] and flags.sum() == (z > FLAG_SIGMA).sum()
+
+
+def test_residuals_are_read_only_where_shape_test_pixels_says():
+    z, excess, explained = _maps(seed=5, shape=(90, 50))
+    z[30:40, 10:20] += 5.0
+    z[60:70, 30:33] += 2.0
+    needed = shape_test_pixels(z)
+    assert 0 < needed.mean() < 1
+    full = plume_flags(z, excess, explained, np.full(50, P))
+    sparse = plume_flags(
+        z, np.where(needed, excess, np.nan), np.where(needed, explained, np.nan), np.full(50, P)
+    )
+    np.testing.assert_array_equal(full, sparse)

@@ -6,6 +6,7 @@ from shapely.geometry import Point
 
 from plumewatch.geo.footprint import distance_m
 from plumewatch.io.survey import SiteWind
+from plumewatch.plumes.cogas import link_co_gases
 from plumewatch.plumes.emission import EffectiveWind
 from plumewatch.plumes.segment import segment_plumes
 
@@ -131,3 +132,50 @@ def test_a_site_wind_near_the_source_replaces_the_line_wind(scenario_factory):
     only_far = run(s, wind_speed_m_s=4.0, wind_speed_sigma_m_s=0.5, site_winds=[far])[0]
     assert only_far.emission_kg_h == pytest.approx(line_only.emission_kg_h)
     assert "site wind" not in only_far.emission_note
+
+
+def test_plume_inside_a_larger_plume_of_another_gas_is_marked_within_it(scenario_factory):
+    s = scenario_factory(14, sources=[(30, 50, 600.0)], wind_from_deg=0.0)
+    options = dict(pixel_size_m=s.pixel_size_m, acquired=None, wind_speed_m_s=4.0, wind_from_deg=0.0)
+    ch4 = run(s, **options)
+    # An 'echo': the same plume, weaker and in another gas's retrieval, covering part of it.
+    echo = scenario_factory(14, sources=[(30, 50, 150.0)], wind_from_deg=0.0)
+    echo.retrieval.gas = "co2"
+    co2 = run(echo, **options)
+    far = scenario_factory(15, sources=[(30, 15, 150.0)], wind_from_deg=0.0)
+    far.retrieval.gas = "co2"
+    beside = run(far, **options)
+    # A source of its own under the plume, 250 m downwind of its start.
+    under = scenario_factory(16, sources=[(80, 50, 100.0)], wind_from_deg=0.0)
+    under.retrieval.gas = "co2"
+    below = run(under, **options)
+    for plumes in (ch4 + co2 + beside, ch4 + below):
+        link_co_gases(plumes)
+    assert co2[0].within_plume == ch4[0].plume_id and co2[0].co_gases == ("ch4",)
+    assert ch4[0].within_plume is None, "the larger plume is not inside the smaller one"
+    assert beside[0].within_plume is None
+    assert below[0].co_gases == ("ch4",) and below[0].within_plume is None
+
+
+def test_streak_along_a_cloud_rim_is_rejected(scenario_factory):
+    s = scenario_factory(17, sources=[])
+    cloud = np.zeros(s.retrieval.valid.shape, dtype=bool)
+    cloud[40:80, 30:70] = True
+    streak = np.zeros(cloud.shape)
+    streak[80:83, 30:70] = 900.0  # the cloud's lit edge, just outside its mask
+    s.retrieval.enhancement_ppmm = (s.retrieval.enhancement_ppmm + streak).astype(np.float32)
+    assert len(run(s)) == 1, "without the cloud mask the streak is a (false) plume"
+    s.retrieval.valid = ~cloud
+    s.retrieval.enhancement_ppmm[cloud] = np.nan
+    assert run(s) == []
+
+
+def test_plume_cut_by_a_small_masked_patch_stays_one_plume(scenario_factory):
+    s = scenario_factory(18, sources=[(20, 50, 600.0)], wind_from_deg=0.0)
+    patch = np.zeros(s.retrieval.valid.shape, dtype=bool)
+    patch[50:58, 30:70] = True  # a saturated roof across the plume, 8 pixels deep
+    s.retrieval.valid = ~patch
+    s.retrieval.enhancement_ppmm[patch] = np.nan
+    plumes = run(s, wind_from_deg=None)
+    assert len(plumes) == 1
+    assert plumes[0].pixels[:, 0].min() < 50 and plumes[0].pixels[:, 0].max() > 58

@@ -295,3 +295,52 @@ def test_locked_sqlite_is_a_catalog_error_and_writes_nothing(tmp_path):
         connection.exec_driver_sql("ROLLBACK")
     blocker.dispose()
     assert row_counts(url) == before
+
+
+def _windy(overflight, wind_from_deg=270.0, speed_m_s=4.0):
+    for plume in overflight.plumes:
+        plume.wind_from_deg, plume.wind_speed_m_s = wind_from_deg, speed_m_s
+    return overflight
+
+
+def test_downwind_fragment_joins_the_site_without_moving_it(db_url):
+    # Wind from the west: a weak piece 400 m east (and 40 m off the axis) of a known source.
+    first = _windy(make_overflight(0, [("ch4", 0, 0)]))
+    second = _windy(make_overflight(1, [("ch4", 2, 1), ("ch4", 400, 40, 20.0)]))
+    alerts, sites = ingest_all(db_url, [first, second])
+    assert len(sites) == 1 and [a.kind for a in alerts] == ["new_site"]
+    site = sites[0]
+    assert (site.n_detections, site.n_overflights) == (2, 2)
+    lon, lat = offset(1.0, 0.5)
+    assert site.lon_deg == pytest.approx(lon, abs=5e-5) and site.lat_deg == pytest.approx(lat, abs=5e-5)
+    # The fragment's mass is part of a release seen whole: it adds nothing to the rate.
+    assert site.mean_emission_kg_h == pytest.approx(100.0)
+
+
+def test_fragment_alone_joins_the_known_site_but_a_crosswind_source_is_new(db_url):
+    flights = [
+        _windy(make_overflight(0, [("ch4", 0, 0)])),
+        # The source itself is not seen on this pass (under a cloud, say): only its plume far downwind.
+        _windy(make_overflight(1, [("ch4", 350, -30)])),
+        # Crosswind of the site: another source.
+        _windy(make_overflight(2, [("ch4", 0, 0), ("ch4", 10, 350)])),
+    ]
+    _, sites = ingest_all(db_url, flights)
+    assert len(sites) == 2
+    first = min(sites, key=lambda s: abs(s.lat_deg - offset(0, 0)[1]))
+    assert (first.n_detections, first.n_overflights) == (3, 3)
+    assert first.lat_deg == pytest.approx(offset(0, 0)[1], abs=2e-5)
+    with Catalog(db_url) as catalog:
+        middle = catalog.site(first.site_id).observations[1]
+    assert middle.detected and middle.emission_kg_h is None and "downwind" in middle.emission_note
+
+
+def test_plume_inside_another_gas_plume_joins_its_site(db_url):
+    overflight = _windy(make_overflight(0, [("co2", 0, 0, 50000.0), ("ch4", 30, 0, 40.0)]))
+    co2, ch4 = overflight.plumes
+    co2.area_m2 = 3000.0
+    ch4.within_plume = co2.plume_id
+    _, sites = ingest_all(db_url, [overflight])
+    assert len(sites) == 1
+    assert sites[0].gases == ("co2", "ch4"), "the larger plume's gas is the site's primary gas"
+    assert sites[0].mean_emission_kg_h == pytest.approx(50000.0)

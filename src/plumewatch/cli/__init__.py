@@ -17,6 +17,7 @@ from plumewatch.cli import (
     demo,
     detect,
     evaluate,
+    georef,
     inspect,
     partners,
     plan,
@@ -29,7 +30,7 @@ from plumewatch.cli import (
 from plumewatch.errors import PlumewatchError
 
 COMMANDS = (demo, simulate, detect, process, sites, evaluate, inspect, partners, share, serve, audit, plan,
-            airspace)
+            airspace, georef)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from plumewatch.cli.options import add_scheduler_option, gas_list
@@ -29,6 +30,13 @@ def register(subparsers) -> None:
     )
     p.add_argument("--window", nargs=2, type=float, metavar=("NM_LO", "NM_HI"), help="spectral window in nm")
     p.add_argument(
+        "--plume-temperature-k",
+        type=float,
+        default=None,
+        help="thermal data: the plume's temperature in K, i.e. the air temperature near the ground "
+        "(default: the header's 'air temperature k', else 293.15 K with a warning)",
+    )
+    p.add_argument(
         "--ortho",
         action="store_true",
         help="also write <stem>_<gas>_ortho.tif (UTM Cloud-Optimized GeoTIFF) and its STAC item",
@@ -39,7 +47,9 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Detect; write `<stem>_<gas>.tif` and `.json` per gas (and the --gas auto identity map); returns 0."""
-    from plumewatch.detect.identify import identify_gases
+    import numpy as np
+
+    from plumewatch.detect.identify import identify_scene
     from plumewatch.detect.outputs import (
         write_identity_products,
         write_orthorectified_products,
@@ -49,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from plumewatch.io.scene_readers import open_scene
 
     scene = open_scene(args.cube)
+    if args.plume_temperature_k is not None:
+        attrs = {**scene.attrs, "plume_temperature_k": args.plume_temperature_k}
+        scene = dataclasses.replace(scene, attrs=attrs)
     window = tuple(args.window) if args.window else None
     if args.scheduler:
         from dask.distributed import Client
@@ -68,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
             f"p99 {stats.get('p99', float('nan')):.0f} ppm·m"
         )
     if args.gas == ["auto"]:
-        index, confidence, gases = identify_gases(retrievals)
-        tif, _ = write_identity_products(args.out, scene, index, confidence, gases)
+        index, confidence, gases = identify_scene(scene, retrievals)
+        valid = np.logical_or.reduce([r.valid for r in retrievals.values()])
+        tif, _ = write_identity_products(args.out, scene, index, confidence, gases, valid)
         print(f"{tif}: {int((index > 0).sum())} pixels identified among {len(gases)} gases")
     return 0

@@ -11,10 +11,10 @@ however long the flight line and no precision is lost to E[xx] - E[x]^2.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 
 from plumewatch.detect.shrinkage import shrink_covariance
 
@@ -67,6 +67,13 @@ class ColumnStats:
     def grouped(self, group_of_column: np.ndarray) -> GroupStats:
         """Pool columns into groups; ``group_of_column`` must be non-decreasing (neighbouring columns)."""
         starts = np.flatnonzero(np.r_[True, np.diff(group_of_column) != 0])
+        if len(starts) == len(group_of_column):  # one column per group: nothing to pool
+            return GroupStats(
+                group_of_column=np.asarray(group_of_column),
+                count=self.count,
+                mean=np.where(self.count[:, None] > 0, self.mean, 0.0),
+                covariance=self.scatter / np.maximum(self.count, 1.0)[:, None, None],
+            )
         count = np.add.reduceat(self.count, starts)
         safe = np.maximum(count, 1.0)
         mean = np.add.reduceat(self.count[:, None] * self.mean, starts, axis=0) / safe[:, None]
@@ -86,8 +93,10 @@ def _combine(na, ma, sa, nb, mb, sb) -> ColumnStats:
     safe = np.maximum(n, 1.0)
     delta = mb - ma
     mean = ma + delta * (nb / safe)[:, None]
-    weight = (na * nb / safe)[:, None, None]
-    return ColumnStats(count=n, mean=mean, scatter=sa + sb + weight * delta[:, :, None] * delta[:, None, :])
+    scaled = delta * np.sqrt(na * nb / safe)[:, None]
+    scatter = sa + sb
+    scatter += scaled[:, :, None] * scaled[:, None, :]
+    return ColumnStats(count=n, mean=mean, scatter=scatter)
 
 
 def merge_all(parts: list[ColumnStats]) -> ColumnStats:
@@ -136,30 +145,34 @@ class Background:
     ) -> Background:
         """Shrunk, factorised per-group covariance on ``band_index`` (robust to singular covariance)."""
         mean = stats.mean[:, band_index]
-        cov = stats.covariance[:, band_index][:, :, band_index]
+        cov = stats.covariance[:, band_index[:, None], band_index[None, :]]  # a copy, changed below
         groups, bands = mean.shape
         min_pixels = bands // 4 + 2 if min_pixels is None else min_pixels
-        variance = np.diagonal(cov, axis1=1, axis2=2)
+        variance = np.diagonal(cov, axis1=1, axis2=2).copy()
         typical = np.median(variance, axis=1, keepdims=True)
         band_ok = variance > DEAD_BAND_FRACTION * np.maximum(typical, 1e-300)
         usable = (stats.count >= min_pixels) & np.isfinite(cov).all(axis=(1, 2)) & (band_ok.sum(axis=1) >= 2)
         # Dead bands are replaced by unit-variance, uncorrelated placeholders; their weights are zeroed later.
         dead = ~band_ok
-        cov = np.where(dead[:, :, None] | dead[:, None, :], 0.0, cov)
-        cov[:, np.arange(bands), np.arange(bands)] = np.where(dead, np.maximum(typical, 1.0), variance)
+        if dead.any():
+            cov[dead[:, :, None] | dead[:, None, :]] = 0.0
+            cov[:, np.arange(bands), np.arange(bands)] = np.where(dead, np.maximum(typical, 1.0), variance)
         cov[~usable] = np.eye(bands)
         shrunk, rho = shrink_covariance(cov, stats.count, method=shrinkage)
         return cls(stats.group_of_column, stats.count, mean, shrunk, _cholesky(shrunk), rho, usable, band_ok)
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
-        """C^-1 rhs per group for rhs (groups, bands, m), by two triangular solves."""
-        half = scipy.linalg.solve_triangular(self.cholesky, rhs, lower=True, check_finite=False)
-        return scipy.linalg.solve_triangular(self.cholesky, half, lower=True, trans="T", check_finite=False)
+        """C^-1 rhs per group for rhs (groups, bands, m), by two solves with the Cholesky factor.
+
+        NumPy's batched solver loops over the groups in C (SciPy's triangular solver loops in Python).
+        """
+        half = np.linalg.solve(self.cholesky, rhs)
+        return np.linalg.solve(self.cholesky.transpose(0, 2, 1), half)
 
     def whitener(self) -> np.ndarray:
         """L^-1 per group (groups, bands, bands): |L^-1 (x - mu)|^2 is the Mahalanobis distance."""
         eye = np.broadcast_to(np.eye(self.mean.shape[1]), self.cholesky.shape)
-        return scipy.linalg.solve_triangular(self.cholesky, eye, lower=True, check_finite=False)
+        return np.linalg.solve(self.cholesky, eye)
 
 
 def _cholesky(cov: np.ndarray) -> np.ndarray:
@@ -183,28 +196,67 @@ def _cholesky(cov: np.ndarray) -> np.ndarray:
     return factors
 
 
-def pixel_stats(spectra: np.ndarray, columns: np.ndarray, samples: int) -> ColumnStats:
-    """Per-column statistics of a few scattered pixels: ``spectra`` (n, bands) in ``columns`` (n,)."""
-    bands = spectra.shape[1]
-    values = spectra.astype(np.float64)
-    count = np.bincount(columns, minlength=samples).astype(np.float64)
-    total = np.zeros((samples, bands))
-    np.add.at(total, columns, values)
-    mean = total / np.maximum(count, 1.0)[:, None]
-    deviation = values - mean[columns]
-    scatter = np.zeros((samples, bands, bands))
-    for column in np.unique(columns):
-        d = deviation[columns == column]
-        scatter[column] = d.T @ d
-    return ColumnStats(count=count, mean=mean, scatter=scatter)
+@dataclass
+class PixelSums:
+    """Per-column sums over scattered pixels, accumulated in place: count, deviations, outer products.
+
+    Deviations are taken from a fixed per-column ``reference`` (the background mean), near which
+    these pixels lie, so the sums of their outer products keep their precision.
+    """
+
+    reference: np.ndarray  # (samples, bands)
+    count: np.ndarray  # (samples,)
+    total: np.ndarray  # (samples, bands) sum of deviations from the reference
+    outer: np.ndarray  # (samples, bands, bands) sum of their outer products
+
+    @classmethod
+    def about(cls, reference: np.ndarray) -> PixelSums:
+        """Empty sums about ``reference`` (samples, bands)."""
+        samples, bands = reference.shape
+        return cls(
+            reference, np.zeros(samples), np.zeros((samples, bands)), np.zeros((samples, bands, bands))
+        )
+
+    def add(self, spectra: np.ndarray, columns: np.ndarray) -> None:
+        """Add pixels: ``spectra`` (n, bands) in ``columns`` (n,)."""
+        deviation = np.vstack([spectra - self.reference[columns], np.zeros((1, spectra.shape[1]))])
+        for present, index in column_batches(columns):
+            batch = deviation[index]  # (g, m, bands), the padding rows zero
+            self.total[present] += batch.sum(axis=1)
+            self.outer[present] += np.matmul(batch.transpose(0, 2, 1), batch)
+        self.count += np.bincount(columns, minlength=len(self.count))
 
 
-def remove_pixels(stats: ColumnStats, removed: ColumnStats) -> ColumnStats:
-    """Statistics without a subset of their pixels (the pairwise update of Chan et al., run backwards)."""
-    n = stats.count - removed.count
-    safe = np.maximum(n, 1.0)
-    mean = (stats.count[:, None] * stats.mean - removed.count[:, None] * removed.mean) / safe[:, None]
-    delta = removed.mean - mean
-    weight = (n * removed.count / np.maximum(stats.count, 1.0))[:, None, None]
-    scatter = stats.scatter - removed.scatter - weight * delta[:, :, None] * delta[:, None, :]
-    return ColumnStats(count=n, mean=np.where(n[:, None] > 0, mean, stats.mean), scatter=scatter)
+def column_batches(columns: np.ndarray, size: int = 32) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Scattered pixels in ``columns`` (n,) grouped for batched per-column products.
+
+    Returns [(column (g,), index (g, m))]: the pixels of each column (``index`` into ``columns``, -1
+    padding), columns with similar pixel counts batched together, so that a per-column product
+    over them is a few batched GEMMs with little padding instead of a loop over columns.
+    """
+    present, group, count = np.unique(columns, return_inverse=True, return_counts=True)
+    order = np.argsort(group, kind="stable")
+    start = np.cumsum(count) - count
+    by_count = np.argsort(count, kind="stable")
+    batches = []
+    for chunk in np.array_split(by_count, math.ceil(len(present) / size)) if len(present) else []:
+        slot = np.arange(count[chunk].max())[None, :]
+        inside = slot < count[chunk][:, None]
+        index = np.where(inside, order[np.where(inside, start[chunk][:, None] + slot, 0)], -1)
+        batches.append((present[chunk], index))
+    return batches
+
+
+def replace_pixels(stats: ColumnStats, removed: PixelSums, added: PixelSums | None = None) -> ColumnStats:
+    """``stats`` without the pixels summed in ``removed`` [, with those of ``added`` instead].
+
+    Both sums are about ``stats.mean``, where the deviations of all of ``stats``' pixels sum to zero
+    and their outer products to ``stats.scatter``: swapping pixels is adding and subtracting sums
+    (the pairwise update of Chan et al., run backwards and forwards in one step).
+    """
+    count, total, scatter = stats.count - removed.count, -removed.total, stats.scatter - removed.outer
+    if added is not None:
+        count, total, scatter = count + added.count, total + added.total, scatter + added.outer
+    shift = total / np.maximum(count, 1.0)[:, None]
+    scatter -= count[:, None, None] * shift[:, :, None] * shift[:, None, :]
+    return ColumnStats(count=count, mean=stats.mean + shift, scatter=scatter)

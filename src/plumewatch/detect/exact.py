@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from plumewatch.detect.background import Background
+from plumewatch.detect.background import Background, column_batches
 from plumewatch.detect.cmf import MIN_VARIANCE_FRACTION, FilterOutput, batched_dot, embed
 from plumewatch.detect.targets import GasModel, target_signature
 
@@ -130,12 +130,28 @@ class ExactFilter:
         if residual:
             whitened = batched_dot(block, self.whitener) - self.whitened_mean[None]
             along = batched_dot(block, self.shape_weights) - self.shape_offset[None]
-            explained = np.einsum("lsm,lsm->ls", along, along)
-            distance2 = np.einsum("lsb,lsb->ls", whitened, whitened)
-            excess = distance2 - explained - (self.live_bands[None, :] - 2)
+            excess, explained = _shape_test(whitened, along, self.live_bands[None, :])
         return FilterOutput(
             out[..., 0], np.sqrt(variance).astype(np.float32), albedo.astype(np.float32), excess, explained
         )
+
+    def shape_terms(self, pixels: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(excess residual, gas explained), (n,) float32, of log-radiance ``pixels`` (n, union_bands).
+
+        ``columns`` (n,) holds each pixel's column: the same terms as ``apply(residual=True)`` gives,
+        for scattered pixels (one batched GEMM over them, grouped per column).
+        """
+        padded = np.vstack([pixels, np.zeros((1, pixels.shape[1]), dtype=pixels.dtype)])
+        excess = np.empty(len(columns), dtype=np.float32)
+        explained = np.empty(len(columns), dtype=np.float32)
+        for present, index in column_batches(columns):
+            batch = padded[index]  # (g, m, union_bands), the padding rows zero
+            whitened = np.matmul(batch, self.whitener[present]) - self.whitened_mean[present, None, :]
+            along = np.matmul(batch, self.shape_weights[present]) - self.shape_offset[present, None, :]
+            terms = _shape_test(whitened, along, self.live_bands[present, None])
+            inside = index >= 0
+            excess[index[inside]], explained[index[inside]] = (t[inside] for t in terms)
+        return excess, explained
 
     def finish(
         self, alpha_ppmm: np.ndarray, sigma_ppmm: np.ndarray, in_background: np.ndarray
@@ -144,23 +160,56 @@ class ExactFilter:
 
         ``in_background`` (lines, samples) marks the pixels that were part of the fitted background.
         """
+        column = np.empty(np.shape(alpha_ppmm), dtype=np.float32)
+        sigma = np.empty(np.shape(alpha_ppmm), dtype=np.float32)
+        every = np.arange(column.shape[1])[None, :]
+        for rows in _line_chunks(len(column)):
+            alpha = np.asarray(alpha_ppmm[rows], dtype=float)
+            samples = np.broadcast_to(every, alpha.shape)
+            column[rows], slope = self.invert(alpha, samples, in_background[rows])
+            sigma[rows] = np.asarray(sigma_ppmm[rows], dtype=float) * slope
+        return column, sigma
+
+    def invert(
+        self, alpha_ppmm: np.ndarray, samples: np.ndarray, in_background: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(column ppm·m, d column / d alpha) of offset-free linear estimates of pixels in ``samples``.
+
+        Any shape, the three arrays alike; ``in_background`` as in ``finish``.
+        """
         factor = np.clip(
             self.pixels / np.maximum(self.pixels - self.live_bands, 1.0), 1.0, MAX_IN_SAMPLE_FACTOR
         )
-        scale = np.where(in_background, factor[None, :], 1.0)
-        alpha = np.asarray(alpha_ppmm, dtype=float) * scale
-        column = np.empty_like(alpha)
-        slope = np.empty_like(alpha)
-        grid = self.grid_ppmm
-        for s in range(alpha.shape[1]):
-            g = self.response[s]
-            magnitude = np.abs(alpha[:, s])
-            column[:, s] = np.sign(alpha[:, s]) * np.interp(magnitude, g, grid)
-            # d a / d g on the segment holding each pixel (the last one beyond the table)
-            segment = np.clip(np.searchsorted(g, magnitude, side="right") - 1, 0, len(grid) - 2)
-            slope[:, s] = (grid[segment + 1] - grid[segment]) / (g[segment + 1] - g[segment])
-        sigma = np.asarray(sigma_ppmm, dtype=float) * scale * slope
-        return column.astype(np.float32), sigma.astype(np.float32)
+        scale = np.where(in_background, factor[samples], 1.0)
+        alpha = alpha_ppmm * scale
+        grid, response = self.grid_ppmm, self.response
+        nodes = response.shape[1]
+        top = response[samples, -1]
+        # the columns' tables laid end to end, each above the last: one searchsorted finds every segment
+        step = float(np.max(response[:, -1], initial=0.0)) + 1.0
+        ends = (response + step * np.arange(len(response))[:, None]).ravel()
+        magnitude = np.minimum(np.abs(alpha), top)  # beyond the table: its last node and segment
+        node = np.searchsorted(ends, magnitude + step * samples, side="right") - 1 - samples * nodes
+        segment = np.clip(node, 0, nodes - 2)
+        low, high = response[samples, segment], response[samples, segment + 1]
+        slope = (grid[segment + 1] - grid[segment]) / (high - low)  # d a / d g on the pixel's segment
+        inside = grid[segment] + (magnitude - low) * slope
+        column = np.sign(alpha) * np.where(magnitude >= top, grid[-1], inside)
+        return column.astype(np.float32), scale * slope
+
+
+def _line_chunks(lines: int, size: int = 1024) -> list[slice]:
+    return [slice(start, start + size) for start in range(0, lines, size)]
+
+
+def _shape_test(whitened: np.ndarray, along: np.ndarray, live_bands) -> tuple[np.ndarray, np.ndarray]:
+    """(excess residual, gas explained) from whitened deviations (..., b) and gas-plane coordinates (..., 2).
+
+    The excess is the squared Mahalanobis distance left after the gas, minus its expectation p - 2.
+    """
+    explained = np.einsum("...m,...m->...", along, along)
+    distance2 = np.einsum("...b,...b->...", whitened, whitened)
+    return distance2 - explained - (live_bands - 2), explained
 
 
 def _gas_plane(whiten, target, log_ratio, response, grid_ppmm) -> np.ndarray:

@@ -74,26 +74,38 @@ def _write_json_atomic(path: Path, document: dict) -> None:
 
 
 def write_identity_products(
-    out_dir: Path, scene: Scene, index: np.ndarray, confidence: np.ndarray, gases: list[str]
+    out_dir: Path,
+    scene: Scene,
+    index: np.ndarray,
+    confidence: np.ndarray,
+    gases: list[str],
+    valid: np.ndarray | None = None,
 ) -> tuple[Path, Path]:
-    """Write `<stem>_identity.tif` (band 1 gas index, 0 = none; band 2 confidence 0-1) and its JSON map."""
+    """Write `<stem>_identity.tif` (band 1 gas index, 0 = none; band 2 confidence 0-1) and its JSON map.
+
+    Both bands are float32 (a GeoTIFF holds one data type); band 1 holds whole numbers. Pixels
+    outside ``valid`` (every gas masked there) are no-data (-9999) in both bands.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    keep = np.ones(np.shape(index), dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
     tif = write_retrieval_geotiff(
         out_dir / f"{scene.name}_identity.tif",
-        index.astype(np.float32),
-        confidence.astype(np.float32),
+        np.where(keep, index, np.nan).astype(np.float32),
+        np.where(keep, confidence, np.nan).astype(np.float32),
         lon_deg=scene.lon_deg,
         lat_deg=scene.lat_deg,
         tags={
             "product": "gas identity",
-            "band_1": "1-based gas index (0: none)",
-            "band_2": "confidence 0-1",
+            "band_1": "1-based gas index, 0 = no gas; names in the sidecar JSON",
+            "band_2": "confidence 0-1: posterior probability of the band-1 gas",
             "scene": scene.name,
         },
+        band_names=("gas_index", "confidence"),
+        units=("1", "1"),
     )
     sidecar = out_dir / f"{scene.name}_identity.json"
-    counts = {gas: int((index == i).sum()) for i, gas in enumerate(gases, start=1)}
+    counts = {gas: int(((index == i) & keep).sum()) for i, gas in enumerate(gases, start=1)}
     _write_json_atomic(
         sidecar,
         {

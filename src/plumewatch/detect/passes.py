@@ -1,8 +1,8 @@
 """The streaming passes of detection: one dask task per block of lines.
 
 Pass 1 reads a block from the scene, computes its masks and (log-space filters) its log
-radiance once, zeroes the masked pixels, keeps the prepared block in a scratch folder and
-reduces it to per-column statistics. Every later pass (apply the filters, the shape test of
+radiance once, keeps the prepared block in a scratch folder and reduces it to per-column
+statistics. Every later pass (apply the filters, the shape test of
 the pixels that may be plume, the statistics of flagged pixels) reads the prepared block back
 instead of converting the scene's bands again. Without a scratch folder (on a dask.distributed
 cluster, whose workers need not share a disk) a later pass prepares the block from the scene
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from plumewatch.detect.background import ColumnStats, pixel_stats
+from plumewatch.detect.background import ColumnStats
 from plumewatch.detect.cluster import ClusterModel
-from plumewatch.detect.exact import ExactFilter
+from plumewatch.detect.exact import LOG_FLOOR, ExactFilter
 from plumewatch.detect.masks import MASK_NAMES, MaskPlan, compute_masks
 
 Source = np.ndarray | str  # a block of the scene's radiance, or the path of its prepared copy
@@ -33,34 +33,38 @@ def prepare(
 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """(block, {mask name: (lines, samples) bool}, excluded pixels) for a (lines, samples, bands) block.
 
-    The block is float32 (ln radiance when ``log_space``), column-major, zero at excluded pixels.
+    The block is float32, column-major, ln radiance when ``log_space`` (``exact.log_radiance``).
     Masks are computed from ``masks``, or taken as given by ``excluded`` (then no flags are returned).
     """
     raw = np.asarray(raw, dtype=np.float32)
     flags = {} if excluded is not None else compute_masks(raw, masks)
-    storage = np.empty((raw.shape[1], raw.shape[0], raw.shape[2]), dtype=np.float32)
-    np.copyto(storage, raw.transpose(1, 0, 2))
+    lowest, highest = np.min(raw), np.max(raw)  # NaN if any NaN
+    all_positive, all_finite = bool(lowest > 0), bool(np.isfinite(lowest) and np.isfinite(highest))
     if excluded is None:
         if log_space:
-            # a band at or below zero radiance has no logarithm; a NaN there is no-data instead
-            flags["nonpositive"] = _any_band(storage, lambda x: ~(x > 0) & ~np.isnan(x), np.min(storage) > 0)
+            flags["nonpositive"] = _any_band(raw, lambda x: ~(x > 0) & ~np.isnan(x), all_positive)
         excluded = np.logical_or.reduce(list(flags.values())) if flags else np.zeros(raw.shape[:2], bool)
-        nodata = _any_band(storage, lambda x: ~np.isfinite(x), np.isfinite(np.sum(storage))) & ~excluded
-        flags["nodata"] = nodata
-        excluded = excluded | nodata
-    bad = excluded.T
-    if log_space:
-        storage[bad] = 1.0
-        np.log(storage, out=storage)
-    storage[bad] = 0.0
-    return storage.transpose(1, 0, 2), flags, excluded
+        flags["nodata"] = _any_band(raw, lambda x: ~np.isfinite(x), all_finite) & ~excluded
+        excluded = excluded | flags["nodata"]
+    storage = np.empty((raw.shape[1], raw.shape[0], raw.shape[2]), dtype=np.float32)
+    block = storage.transpose(1, 0, 2)
+    if log_space and all_positive:
+        np.log(raw, out=block)  # the copy into column-major order and the logarithm in one pass
+    elif log_space:
+        np.copyto(block, raw)
+        positive = block > 0
+        np.log(block, out=block, where=positive)
+        block[~positive & ~np.isnan(block)] = LOG_FLOOR
+    else:
+        np.copyto(block, raw)
+    return block, flags, excluded
 
 
-def _any_band(storage: np.ndarray, test, none_can: bool) -> np.ndarray:
-    """(lines, samples) True where ``test`` holds in any band of a (samples, lines, bands) block."""
-    if none_can:  # a whole-block check rules it out without a per-element pass
-        return np.zeros(storage.shape[1::-1], dtype=bool)
-    return test(storage).any(axis=2).T
+def _any_band(block: np.ndarray, test, ruled_out: bool) -> np.ndarray:
+    """(lines, samples) True where ``test`` holds in any band of a (lines, samples, bands) block."""
+    if ruled_out:  # a whole-block check already rules it out: no per-element pass
+        return np.zeros(block.shape[:2], dtype=bool)
+    return test(block).any(axis=2)
 
 
 def save(folder: Path, index: int, block: np.ndarray) -> str:
@@ -72,8 +76,8 @@ def save(folder: Path, index: int, block: np.ndarray) -> str:
 
 def load(source: Source, log_space: bool, excluded: np.ndarray) -> np.ndarray:
     """The prepared block of ``source``: read back from its scratch file, or prepared again."""
-    if isinstance(source, str):
-        return np.load(source).transpose(1, 0, 2)
+    if isinstance(source, str):  # mapped, not copied: the passes only read it, some only a few pixels
+        return np.load(source, mmap_mode="r").transpose(1, 0, 2)
     return prepare(source, log_space, excluded=excluded)[0]
 
 
@@ -85,7 +89,7 @@ def accumulate(
     keep: Path | None,
     index: int,
 ):
-    """Pass 1 on one block: ([pooled statistics] + one per class, mask counts, excluded, scratch path)."""
+    """Pass 1 on one block: (([pooled] + per-class statistics, mask counts), excluded, scratch path)."""
     labels = classes.assign(np.asarray(raw, dtype=np.float32)) if classes is not None else None
     block, flags, excluded = prepare(raw, log_space, masks)
     path = save(keep, index, block) if keep is not None else None
@@ -96,7 +100,7 @@ def accumulate(
     stats.insert(0, ColumnStats.from_block(block, usable))
     counts = {name: int(flags[name].sum()) if name in flags else 0 for name in MASK_NAMES}
     counts["usable_pixels"] = int(usable.sum())
-    return stats, counts, excluded, path
+    return (stats, counts), excluded, path
 
 
 def apply(source: Source, excluded: np.ndarray, filters, log_space: bool) -> np.ndarray:
@@ -121,21 +125,20 @@ def shape_terms(
     return [f.shape_terms(pixels, samples) for f in filters]
 
 
-def flagged_stats(
+def flagged_pixels(
     source: Source, excluded: np.ndarray, flagged: np.ndarray, columns, models, log_space: bool
-):
-    """Per-column statistics of the flagged, unmasked pixels of one block: as they are [, without the gas].
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(column of each, spectra [, spectra without the gas]) of the flagged, unmasked pixels of a block.
 
     ``columns`` (gases, lines, samples): the gas columns to take out of those pixels (log radiance
     minus ln R(a) of each gas), or None to leave them out of the background altogether.
     """
     block = load(source, log_space, excluded)
-    lines, samples = np.nonzero(flagged & ~excluded)
-    pixels = block[lines, samples]
-    found = pixel_stats(pixels, samples, block.shape[1])
+    lines, samples = np.nonzero(flagged & ~excluded)  # no-data pixels are excluded: all finite
+    pixels = block[lines, samples].astype(np.float64)
     if columns is None:
-        return found, None
-    cleaned = pixels.astype(np.float64)
+        return samples, pixels, None
+    cleaned = pixels.copy()
     for model, column in zip(models, columns, strict=True):
         grid, table = model.exact_grid_ppmm, model.exact_log_ratio
         amount = column[lines, samples]
@@ -143,4 +146,4 @@ def flagged_stats(
         weight = np.clip((amount - grid[node]) / (grid[node + 1] - grid[node]), 0.0, 1.0)[:, None]
         signal = (1.0 - weight) * table[node] + weight * table[node + 1]
         cleaned[:, model.local_index] -= signal
-    return found, pixel_stats(cleaned, samples, block.shape[1])
+    return samples, pixels, cleaned

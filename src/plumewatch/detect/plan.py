@@ -10,7 +10,14 @@ import logging
 import numpy as np
 
 from plumewatch.detect.masks import MaskPlan, reflectance_factor
-from plumewatch.detect.targets import EXACT_GRID_PPMM, GasModel, radiance_ratio_table
+from plumewatch.detect.targets import (
+    EXACT_GRID_PPMM,
+    GasModel,
+    prior_column_ppmm,
+    radiance_ratio_table,
+    thermal_grid_ppmm,
+    transmittance_table,
+)
 from plumewatch.detect.windows import default_window_nm
 from plumewatch.errors import InputFileError, SensorCoverageError
 from plumewatch.scene import Scene
@@ -25,8 +32,10 @@ HOT_NM = ((2115.0, 2135.0), (2475.0, 2495.0))
 # Clear atmospheric windows where apparent reflectance (clouds, dark surfaces) is read.
 WINDOW_NM = ((1600.0, 1700.0), (2150.0, 2250.0))
 CHECK_BANDS = 8
-# Without a stated plume temperature, a thermal plume is taken to be at the air
-# temperature, which the brightness of the scene's ground bounds from below.
+# A thermal plume is at the air temperature near the ground: the scene's ``plume_temperature_k``
+# (``detect --plume-temperature-k``), else its ``air_temperature_k`` (header ``air temperature k``),
+# else this 20 C guess, which is logged: each kelvin of error moves the retrieved column by about
+# 1 / (surface - air temperature difference), some 7 % over ground 14 K warmer than the air.
 DEFAULT_PLUME_TEMPERATURE_K = 293.15
 
 
@@ -93,18 +102,7 @@ def gas_model(
     """
     regime = scene_regime(scene)
     if regime == "lwir":
-        vza = np.deg2rad(scene.view_zenith_deg or 0.0)
-        plume_k = float(scene.attrs.get("plume_temperature_k", DEFAULT_PLUME_TEMPERATURE_K))
-        return GasModel(
-            gas,
-            band_index,
-            local_index,
-            k,
-            float(1.0 / np.cos(vza)),
-            window,
-            regime="lwir",
-            plume_radiance=planck_in_scene_units(scene, band_index, plume_k),
-        )
+        return thermal_gas_model(scene, gas, band_index, k, window, local_index)
     amf = scene.air_mass_factor()
     wl, fwhm = scene.wavelength_nm[band_index], _fwhm(scene)[band_index]
     geometry = {
@@ -127,6 +125,61 @@ def gas_model(
         exact_grid_ppmm=EXACT_GRID_PPMM,
         exact_log_ratio=log_ratio,
     )
+
+
+def thermal_gas_model(
+    scene: Scene,
+    gas: str,
+    band_index: np.ndarray,
+    k: np.ndarray,
+    window: tuple[float, float],
+    local_index: np.ndarray,
+) -> GasModel:
+    """The thermal GasModel of ``gas``: plume at the air temperature, one-way view path, exact table."""
+    amf = view_air_mass(scene)
+    temperature_k, source = plume_temperature(scene)
+    wl, fwhm = scene.wavelength_nm[band_index], _fwhm(scene)[band_index]
+    grid = thermal_grid_ppmm(k, amf)
+    return GasModel(
+        gas,
+        band_index,
+        local_index,
+        k,
+        amf,
+        window,
+        regime="lwir",
+        plume_radiance=planck_in_scene_units(scene, band_index, temperature_k),
+        exact_grid_ppmm=grid,
+        exact_log_ratio=transmittance_table(gas, wl, fwhm, air_mass_factor=amf, grid_ppmm=grid),
+        plume_temperature_k=temperature_k,
+        plume_temperature_source=source,
+        prior_column_ppmm=prior_column_ppmm(k, amf),
+    )
+
+
+def view_air_mass(scene: Scene) -> float:
+    """One-way air-mass factor 1 / cos(vza) of thermal emission seen by the sensor (1 at nadir or unknown)."""
+    return float(1.0 / np.cos(np.deg2rad(scene.view_zenith_deg or 0.0)))
+
+
+def column_prior_ppmm(scene: Scene, gas: str) -> float:
+    """1-sigma (ppm·m) of the thermal prior on ``gas``'s column over ``scene``'s bands and view."""
+    _, k, _ = select_bands(scene, gas)
+    return prior_column_ppmm(k, view_air_mass(scene))
+
+
+def plume_temperature(scene: Scene) -> tuple[float, str]:
+    """(K, where it came from) of a thermal plume: given, the air temperature, or the default (logged)."""
+    if scene.attrs.get("plume_temperature_k") is not None:
+        return float(scene.attrs["plume_temperature_k"]), "given"
+    if scene.attrs.get("air_temperature_k") is not None:
+        return float(scene.attrs["air_temperature_k"]), "air temperature"
+    log.warning(
+        "%s: no air temperature in the header and none given; the plume is taken to be at %.2f K",
+        scene.path,
+        DEFAULT_PLUME_TEMPERATURE_K,
+    )
+    return DEFAULT_PLUME_TEMPERATURE_K, "default"
 
 
 def planck_in_scene_units(scene: Scene, band_index: np.ndarray, temperature_k: float) -> np.ndarray:

@@ -37,6 +37,20 @@ RESIDUAL_SIGMA = 2.0
 GAS_SHARE = 0.25
 
 
+def shape_test_pixels(significance: np.ndarray) -> np.ndarray:
+    """(lines, samples) bool: the pixels whose residuals ``plume_flags`` reads; it ignores all others.
+
+    A residual counts where z > ``FLAG_SIGMA`` (gas-like candidates) and inside the square
+    around a pixel whose ``SMOOTH_PIXELS`` square has a significant mean z; elsewhere
+    ``plume_flags`` gives the same flags whatever the residual, so the filters compute the
+    whitened residual (a GEMM as costly as the covariance) only for these pixels.
+    """
+    z = np.nan_to_num(significance, nan=0.0)
+    mean_z = ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
+    square = np.ones((SMOOTH_PIXELS, SMOOTH_PIXELS), dtype=bool)
+    return ndimage.binary_dilation(mean_z > SMOOTH_SIGMA, square) | (z > FLAG_SIGMA)
+
+
 def plume_flags(
     significance: np.ndarray,
     excess_residual: np.ndarray | None = None,
@@ -46,7 +60,8 @@ def plume_flags(
     """(lines, samples) bool: pixels to leave out of the background as plume.
 
     ``significance`` is z = enhancement / sigma with the column offset removed (NaN where masked);
-    ``excess_residual`` and ``gas_explained`` as in ``FilterOutput``; ``live_bands`` (samples,) p.
+    ``excess_residual`` and ``gas_explained`` as in ``FilterOutput`` (needed only where
+    ``shape_test_pixels`` is True; NaN elsewhere is fine); ``live_bands`` (samples,) p.
     """
     z = np.nan_to_num(significance, nan=0.0)
     if excess_residual is None or gas_explained is None or live_bands is None:

@@ -1,36 +1,45 @@
-"""Detect gases in a Scene: streaming passes over line chunks.
+"""Detect gases in a Scene: streaming passes over line blocks.
 
-Pass 1 accumulates per-column background statistics (and mask counts) chunk by
-chunk; pass 2 applies the fitted filters chunk by chunk. Robust methods then
+Pass 1 accumulates per-column background statistics (and mask counts) block by
+block; pass 2 applies the fitted filters block by block. Robust methods then
 flag the plume pixels (:mod:`plumewatch.detect.robust`), gather those pixels'
 statistics in one more pass, take the plume out of the background (for the
 log-radiance default: their spectra with the estimated gas divided out replace
 them; otherwise they are left out), refit and apply again, twice. All passes are
-dask tasks, so the same code runs on local threads or on a dask.distributed
-cluster (whichever scheduler is active when it is called), partial statistics
-are merged in a tree, and memory stays flat however long the flight line.
+dask tasks (:mod:`plumewatch.detect.passes`), so the same code runs on local
+threads or on a dask.distributed cluster (whichever scheduler is active when it
+is called), partial statistics are merged in a tree, and memory stays flat
+however long the flight line: only (lines, samples) maps are kept whole.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import math
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import dask
 import numpy as np
+from dask.delayed import Delayed
+from threadpoolctl import threadpool_limits
 
+from plumewatch.detect import passes
 from plumewatch.detect import plan as planning
 from plumewatch.detect.ace import AceFilter
-from plumewatch.detect.background import Background, ColumnStats, merge_all, pixel_stats, remove_pixels
+from plumewatch.detect.background import Background, ColumnStats, PixelSums, replace_pixels
 from plumewatch.detect.cluster import ClusterFilter, ClusterModel
 from plumewatch.detect.cmf import LinearFilter
-from plumewatch.detect.exact import ExactFilter, log_radiance
-from plumewatch.detect.masks import MASK_NAMES, MaskPlan, compute_masks
+from plumewatch.detect.exact import ExactFilter
+from plumewatch.detect.masks import MaskPlan
 from plumewatch.detect.retrieval import Retrieval
-from plumewatch.detect.robust import plume_flags
+from plumewatch.detect.robust import plume_flags, shape_test_pixels
 from plumewatch.detect.sparse import SparseFilter
+from plumewatch.detect.thermal import ThermalFilter
 from plumewatch.errors import InputFileError
 from plumewatch.scene import Scene
 
@@ -38,9 +47,12 @@ log = logging.getLogger(__name__)
 
 METHODS = ("exact", "cmf", "sparse", "ace", "cluster")
 DEFAULT_METHOD = "exact"
-CHUNK_BYTES = 96 * 2**20  # float32 bytes of gas bands per block: large enough for efficient GEMMs
+# float32 bytes of a block's bands: per-column GEMMs of a few hundred lines run near the BLAS's
+# peak, while two blocks in flight (and their copies) stay well inside the memory target.
+CHUNK_BYTES = 48 * 2**20
 PIXELS_PER_BAND = 3  # a column group pools columns until it has this many pixels per band
 CLUSTER_SAMPLE_LINES = 2000
+FLAGGED_BLOCKS_AT_ONCE = 8  # the flagged pixels of this many blocks are in memory at a time
 # Refits without the plume pixels the previous fit found (exact: with the spectral-shape test).
 ROBUST_ITERATIONS = {"exact": 2, "sparse": 1}
 
@@ -57,7 +69,9 @@ def detect_scene(
 ) -> dict[str, Retrieval]:
     """Per-gas Retrievals (enhancement and 1-sigma uncertainty, ppm·m, plus albedo) for a scene.
 
-    ``gases`` may be ``["auto"]``: every library gas the scene's bands cover.
+    ``gases`` may be ``["auto"]``: every library gas the scene's bands cover. With a local
+    scheduler the prepared blocks are kept in a scratch folder under the system's temporary
+    directory (``TMPDIR``) between passes, about as large as the gas bands in float32.
     """
     method = method or DEFAULT_METHOD
     if method not in METHODS:
@@ -70,21 +84,26 @@ def detect_scene(
     selections = {gas: planning.select_bands(scene, gas, window_nm) for gas in names}
     union = np.unique(np.concatenate([s[0] for s in selections.values()]))
     extra = planning.extra_mask_bands(scene, union)
-    block_bands = len(union) + len(extra)
+    # Blocks hold the gas and mask bands in the file's order: where that is one run of bands,
+    # the blocks are the reader's own arrays, with no band-selection copy.
+    block_index = np.unique(np.concatenate([union, extra]))
+    block_bands = len(block_index)
     log_space = method == "exact" and planning.scene_regime(scene) == "swir"
     models = [
-        planning.gas_model(scene, gas, idx, k, win, np.searchsorted(union, idx), exact=log_space)
+        planning.gas_model(scene, gas, idx, k, win, np.searchsorted(block_index, idx), exact=log_space)
         for gas, (idx, k, win) in selections.items()
     ]
-    masks = planning.mask_plan(scene, union, extra)
+    planned = planning.mask_plan(scene, union, extra)
+    masks = _in_block_order(planned, np.concatenate([union, extra]), block_index)
     lines, samples, _ = scene.shape
     if group_size is None:
         widest = max(len(m.band_index) for m in models)
         group_size = max(1, math.ceil(PIXELS_PER_BAND * widest / max(lines, 1)))
     group_of_column = np.arange(samples) // group_size
 
-    lines_per_block = max(1, min(lines, chunk_bytes // max(samples * block_bands * 4, 1)))
-    cube = scene.radiance[:, :, np.concatenate([union, extra])].rechunk((lines_per_block, -1, -1))
+    contiguous = block_index[-1] - block_index[0] + 1 == block_bands
+    cube = scene.radiance[:, :, slice(block_index[0], block_index[-1] + 1) if contiguous else block_index]
+    cube = cube.rechunk((_lines_per_block(cube.chunks[0], samples * block_bands * 4, chunk_bytes), -1, -1))
     blocks = list(cube.to_delayed().ravel())
     first_lines = np.cumsum((0,) + cube.chunks[0][:-1])
 
@@ -93,63 +112,51 @@ def detect_scene(
         step = max(1, lines // CLUSTER_SAMPLE_LINES)
         classes = ClusterModel.fit(np.asarray(cube[::step].compute(), dtype=np.float32))
 
-    stats, counts = _first_pass(blocks, masks, classes, log_space)
-    if counts["usable_pixels"] == 0:
-        raise InputFileError(scene.path, "no usable pixel: every pixel is no-data or masked")
-    pooled = stats[0].grouped(group_of_column)
-    bad_columns = _bad_columns(scene, stats[0])
+    # dask's workers run the blocks in parallel: BLAS threads inside them would only compete for the
+    # same cores (as on dask.distributed workers, BLAS runs single-threaded), and a fit is many small solves.
+    with _scratch_folder() as keep, threadpool_limits(limits=1, user_api="blas"):
+        stats, counts, masked, sources = _first_pass(blocks, masks, classes, log_space, keep)
+        if counts["usable_pixels"] == 0:
+            raise InputFileError(scene.path, "no usable pixel: every pixel is no-data or masked")
+        pooled = stats[0].grouped(group_of_column)
+        bad_columns = _bad_columns(scene, stats[0])
 
-    mean_level = np.nanmean(np.where(pooled.count[:, None] > 0, pooled.mean, np.nan), axis=0)
-    noise = planning.noise_terms(
-        scene, np.concatenate([union, extra]), np.exp(mean_level) if log_space else mean_level
-    )
-    class_stats = [s.grouped(group_of_column) for s in stats[1:]]
+        mean_level = np.nanmean(np.where(pooled.count[:, None] > 0, pooled.mean, np.nan), axis=0)
+        noise = planning.noise_terms(scene, block_index, np.exp(mean_level) if log_space else mean_level)
+        class_stats = [s.grouped(group_of_column) for s in stats[1:]]
 
-    def fit(pooled_stats):
-        return [
-            _fit_filter(
-                method,
-                Background.fit(pooled_stats, m.local_index, shrinkage=shrinkage),
-                m,
-                block_bands,
-                noise,
-                classes,
-                class_stats,
-                shrinkage,
-            )
-            for m in models
-        ]
+        def fit(pooled_stats):
+            return [
+                _fit_filter(
+                    method,
+                    Background.fit(pooled_stats, m.local_index, shrinkage=shrinkage),
+                    m,
+                    block_bands,
+                    noise,
+                    classes,
+                    class_stats,
+                    shrinkage,
+                )
+                for m in models
+            ]
 
-    filters = fit(pooled)
-    iterations = ROBUST_ITERATIONS.get(method, 0)
-    values, masked = _second_pass(blocks, masks, filters, log_space, residual=iterations > 0)
-    flagged = np.zeros((len(models), lines, samples), dtype=bool)  # per gas
-    for iteration in range(iterations):
-        # Plume pixels inflate the background covariance along the gas and shift its mean: refit
-        # without their gas (streaming: gather their statistics, swap them in the first pass's).
-        previous, flagged = flagged, _plume_pixels(values, masked, filters, flagged)
-        if not flagged.any():
-            break
-        columns = _plume_columns(values, masked, filters, flagged, previous) if log_space else None
-        replaced = flagged.any(axis=0)
-        parts = [
-            dask.delayed(_flagged_stats)(
-                b,
-                replaced[start : start + n],
-                masks,
-                log_space,
-                None if columns is None else columns[:, start : start + n],
-                models,
-                block_bands,
-            )
-            for b, start, n in zip(blocks, first_lines, cube.chunks[0], strict=True)
-        ]
-        found = list(dask.compute(*parts))
-        cleaned = remove_pixels(stats[0], merge_all([f[0] for f in found]))
-        if columns is not None:
-            cleaned = cleaned.merge(merge_all([f[1] for f in found]))
-        filters = fit(cleaned.grouped(group_of_column))
-        values, masked = _second_pass(blocks, masks, filters, log_space, residual=iteration + 1 < iterations)
+        runs = _Runs(sources, masked, first_lines, log_space)
+        filters = fit(pooled)
+        values = runs.apply(filters)
+        iterations = ROBUST_ITERATIONS.get(method, 0)
+        flagged = np.zeros((len(models), lines, samples), dtype=bool)  # per gas
+        for _ in range(iterations):
+            # Plume pixels inflate the background covariance along the gas and shift its mean: refit
+            # without their gas (streaming: gather their statistics, swap them in the first pass's).
+            previous = flagged
+            enhancement, flagged = _plume_pixels(runs, values, filters, previous)
+            if not flagged.any():
+                break
+            columns = _plume_columns(enhancement, filters, flagged, previous) if log_space else None
+            found, without_gas = runs.flagged_sums(flagged.any(axis=0), columns, stats[0].mean, models)
+            cleaned = replace_pixels(stats[0], found, without_gas)
+            filters = fit(cleaned.grouped(group_of_column))
+            values = runs.apply(filters)
     elapsed_s = time.perf_counter() - started
 
     results = {}
@@ -161,7 +168,7 @@ def detect_scene(
             enhancement = np.where(
                 valid, filt.sparsify(np.nan_to_num(enhancement), values[:, :, i, 2]), np.nan
             )
-        elif isinstance(filt, ExactFilter):
+        elif isinstance(filt, (ExactFilter, ThermalFilter)):
             enhancement, uncertainty = filt.finish(enhancement, uncertainty, ~flagged[i])
         enhancement = np.where(valid, enhancement, np.nan).astype(np.float32)
         results[model.gas] = Retrieval(
@@ -214,6 +221,8 @@ def _fit_filter(method, background, model, block_bands, noise, classes, class_st
     slope = None if noise is None else noise[1]
     if method == "exact" and model.regime == "swir":
         return ExactFilter.fit(background, model, block_bands, noise)
+    if method == "exact":
+        return ThermalFilter.fit(background, model, block_bands)
     if method in ("cmf", "exact"):
         return LinearFilter.fit(background, model, block_bands, slope)
     if method == "sparse":
@@ -227,21 +236,62 @@ def _fit_filter(method, background, model, block_bands, noise, classes, class_st
 
 def _target_name(model, log_space: bool) -> str:
     if model.regime == "lwir":
-        return "thermal contrast"
+        return (
+            f"thermal contrast, plume at {model.plume_temperature_k:.2f} K ({model.plume_temperature_source})"
+        )
     if log_space:
         return "reflected sunlight, log radiance, forward-model band radiance ratio"
     return "reflected sunlight, forward-model radiance-weighted absorption"
 
 
-def _first_pass(blocks, masks: MaskPlan, classes: ClusterModel | None, log_space: bool):
-    """Merged statistics ([pooled] + one per class) and mask counts, reduced as a tree of dask tasks."""
-    parts = [dask.delayed(_accumulate)(b, masks, classes, log_space) for b in blocks]
-    while len(parts) > 1:
-        parts = [
-            dask.delayed(_merge)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
-            for i in range(0, len(parts), 2)
-        ]
-    return dask.compute(parts[0])[0]
+def _in_block_order(masks: MaskPlan, planned: np.ndarray, block_index: np.ndarray) -> MaskPlan:
+    """``masks`` planned for a block of the scene's bands ``planned``, moved to one of ``block_index``."""
+    position = np.searchsorted(block_index, planned)
+    moved = {
+        f.name: position[getattr(masks, f.name)]
+        for f in dataclasses.fields(masks)
+        if f.name.endswith("_index") and getattr(masks, f.name) is not None
+    }
+    return dataclasses.replace(masks, **{k: v if np.ndim(v) else int(v) for k, v in moved.items()})
+
+
+def _lines_per_block(source_chunks: tuple[int, ...], line_bytes: int, chunk_bytes: int) -> int:
+    """Lines per block: about ``chunk_bytes``, a whole number of the scene's own chunks (none read twice)."""
+    lines = max(1, chunk_bytes // max(line_bytes, 1))
+    step = source_chunks[0]
+    return min(sum(source_chunks), max(step, lines // step * step))
+
+
+@contextlib.contextmanager
+def _scratch_folder():
+    """A folder for the prepared blocks, removed afterwards; None on a dask.distributed cluster."""
+    if not _scheduler_is_local():
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="plumewatch-detect-") as folder:
+        yield Path(folder)
+
+
+def _scheduler_is_local() -> bool:
+    """True unless a dask.distributed client is the active scheduler (its workers may not share a disk)."""
+    scheduler = dask.base.get_scheduler()
+    return scheduler is None or not getattr(scheduler, "__module__", "").startswith("distributed")
+
+
+def _first_pass(blocks, masks, classes: ClusterModel | None, log_space: bool, keep: Path | None):
+    """(merged [pooled] + per-class statistics, mask counts, (lines, samples) masked, per-block sources).
+
+    The statistics are reduced as a tree of dask tasks; a block's source for the later passes is
+    its prepared copy in ``keep``, or the scene's block itself when there is no scratch folder.
+    """
+    parts = [
+        dask.delayed(passes.accumulate, nout=3)(b, masks, classes, log_space, keep, i)
+        for i, b in enumerate(blocks)
+    ]
+    merged = _tree([p[0] for p in parts], _merge)
+    (stats, counts), excluded, paths = dask.compute(merged, [p[1] for p in parts], [p[2] for p in parts])
+    sources = paths if keep is not None else blocks
+    return stats, counts, np.concatenate(excluded, axis=0), sources
 
 
 def _merge(a, b):
@@ -249,116 +299,116 @@ def _merge(a, b):
     return stats, {k: a[1][k] + b[1][k] for k in a[1]}
 
 
-def _prepared(block, masks: MaskPlan, log_space: bool):
-    """(block the filters read, float32; {mask name: (lines, samples) bool}; union of the masks)."""
-    block = np.array(block, dtype=np.float32)
-    flags = compute_masks(block, masks)
-    if log_space:
-        block, flags["nonpositive"] = log_radiance(block)
-    excluded = np.zeros(block.shape[:2], dtype=bool)
-    for flag in flags.values():
-        excluded |= flag
-    return block, flags, excluded
+class _Runs:
+    """The passes after the first, over each block's source, with pass 1's masks."""
 
+    def __init__(self, sources, masked: np.ndarray, first_lines: np.ndarray, log_space: bool):
+        self.sources = sources
+        self.masked = masked
+        self.bounds = list(zip(first_lines, list(first_lines[1:]) + [len(masked)], strict=True))
+        self.log_space = log_space
 
-def _accumulate(block, masks: MaskPlan, classes: ClusterModel | None, log_space: bool):
-    labels = classes.assign(np.array(block, dtype=np.float32)) if classes is not None else None
-    block, flags, excluded = _prepared(block, masks, log_space)
-    block[excluded] = 0.0
-    column_sum = block.sum(axis=0, dtype=np.float64)
-    nodata = np.zeros_like(excluded)
-    if not np.isfinite(column_sum).all():
-        nodata = ~np.isfinite(block).all(axis=2)
-        block[nodata] = 0.0
-        column_sum = block.sum(axis=0, dtype=np.float64)
-    usable = ~(excluded | nodata)
-    if labels is None:
-        stats = [ColumnStats.from_block(block, usable, column_sum)]
-    else:
-        stats = [ColumnStats.from_block(block.copy(), usable, column_sum)]
-        stats += [
-            ColumnStats.from_block(block.copy(), usable & (labels == k)) for k in range(classes.classes)
+    def _calls(self, task, *args, per_block=()) -> list:
+        """Delayed ``task(source, excluded, *block slices of per_block, *args)``, one per block."""
+        shared = [dask.delayed(a, traverse=False) for a in args]
+        return [
+            dask.delayed(task)(source, self.masked[a:b], *(x[..., a:b, :] for x in per_block), *shared)
+            for source, (a, b) in zip(self.sources, self.bounds, strict=True)
         ]
-    counts = {
-        "nodata": int(nodata.sum()),
-        **{k: int(v.sum()) for k, v in flags.items()},
-        "usable_pixels": int(usable.sum()),
-    }
-    return stats, {name: counts.get(name, 0) for name in (*MASK_NAMES, "usable_pixels")}
+
+    def _map(self, task, *args, per_block=()):
+        """dask.compute of ``task`` over the blocks (see ``_calls``): the list of its results."""
+        return dask.compute(*self._calls(task, *args, per_block=per_block))
+
+    def apply(self, filters) -> np.ndarray:
+        """(lines, samples, gases, 3) float32: enhancement, 1-sigma and albedo of each filter."""
+        return np.concatenate(self._map(passes.apply, filters, self.log_space), axis=0)
+
+    def shape_terms(self, needed: np.ndarray, filters) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per filter: (excess residual, gas explained) maps, computed where ``needed``, NaN elsewhere."""
+        parts = self._map(passes.shape_terms, filters, self.log_space, per_block=(needed,))
+        terms = []
+        for i in range(len(filters)):
+            excess, explained = np.full((2, *needed.shape), np.nan, dtype=np.float32)
+            excess[needed] = np.concatenate([p[i][0] for p in parts])
+            explained[needed] = np.concatenate([p[i][1] for p in parts])
+            terms.append((excess, explained))
+        return terms
+
+    def flagged_sums(self, flagged: np.ndarray, columns, reference: np.ndarray, models):
+        """(sums of the flagged pixels, of them without their gas columns or None), about ``reference``.
+
+        The blocks' flagged pixels come back a few blocks at a time and are summed as they come.
+        """
+        found = PixelSums.about(reference)
+        without_gas = None if columns is None else PixelSums.about(reference)
+        per_block = (flagged,) if columns is None else (flagged, columns)
+        task = passes.flagged_pixels if columns is not None else _flagged_pixels_as_they_are
+        calls = self._calls(task, models, self.log_space, per_block=per_block)
+        for start in range(0, len(calls), FLAGGED_BLOCKS_AT_ONCE):
+            for samples, pixels, cleaned in dask.compute(*calls[start : start + FLAGGED_BLOCKS_AT_ONCE]):
+                found.add(pixels, samples)
+                if without_gas is not None:
+                    without_gas.add(cleaned, samples)
+        return found, without_gas
 
 
-def _second_pass(blocks, masks: MaskPlan, filters, log_space: bool, *, residual: bool):
-    """(values (lines, samples, gases, 5), masked pixels); see ``_apply`` for the 5 fields."""
-    outputs = dask.compute(*[dask.delayed(_apply)(b, masks, filters, log_space, residual) for b in blocks])
-    return np.concatenate([o[0] for o in outputs], axis=0), np.concatenate([o[1] for o in outputs], axis=0)
+def _flagged_pixels_as_they_are(source, excluded, flagged, models, log_space):
+    return passes.flagged_pixels(source, excluded, flagged, None, models, log_space)
 
 
-def _apply(block, masks: MaskPlan, filters, log_space: bool, residual: bool):
-    """Per gas: enhancement, sigma, albedo, excess residual, gas-explained (NaN when not computed)."""
-    block, _, excluded = _prepared(block, masks, log_space)
-    outs = [
-        f.apply(block, residual=residual) if isinstance(f, ExactFilter) else f.apply(block) for f in filters
-    ]
-    nan = np.full(block.shape[:2], np.nan, dtype=np.float32)
-    fields = [
-        [o.enhancement_ppmm, o.uncertainty_ppmm, o.albedo]
-        + [nan if x is None else x for x in (o.excess_residual, o.gas_explained)]
-        for o in outs
-    ]
-    values = np.stack([np.stack(f, axis=-1) for f in fields], axis=2)
-    return values.astype(np.float32), excluded
+def _tree(parts: list[Delayed], merge) -> Delayed:
+    """``parts`` (delayed) merged pairwise as a tree of dask tasks: few partial results live at once."""
+    while len(parts) > 1:
+        parts = [
+            dask.delayed(merge)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+            for i in range(0, len(parts), 2)
+        ]
+    return parts[0]
 
 
-def _plume_pixels(values: np.ndarray, masked: np.ndarray, filters, previous: np.ndarray) -> np.ndarray:
-    """(gases, lines, samples) bool: the pixels each gas flags as plume (see plumewatch.detect.robust).
+def _plume_pixels(runs: _Runs, values: np.ndarray, filters, previous: np.ndarray):
+    """(offset-free enhancement (gases, lines, samples), the pixels each gas flags as plume, same shape).
 
-    ``previous`` (gases, lines, samples): the pixels whose gas the current background was fitted without.
+    ``previous`` (gases, lines, samples): the pixels whose gas the current background was fitted
+    without. Filters with a spectral-shape test (the exact filter) get its terms where
+    ``plume_flags`` reads them; see :mod:`plumewatch.detect.robust`.
     """
+    masked = runs.masked
+    enhancement = np.stack(
+        [
+            remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]), previous[i])
+            for i in range(len(filters))
+        ]
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        significance = enhancement / values[:, :, :, 1].transpose(2, 0, 1)
+    shaped = [i for i, f in enumerate(filters) if isinstance(f, ExactFilter)]
+    terms = {}
+    if shaped:
+        needed = np.logical_or.reduce([shape_test_pixels(significance[i]) for i in shaped])
+        terms = dict(zip(shaped, runs.shape_terms(needed, [filters[i] for i in shaped]), strict=True))
     flagged = np.zeros(previous.shape, dtype=bool)
     for i, filt in enumerate(filters):
-        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]), previous[i])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            significance = enhancement / values[:, :, i, 1]
-        residual = np.isfinite(values[:, :, i, 3]).any()
-        shape = (values[:, :, i, 3], values[:, :, i, 4]) if residual else (None, None)
-        flagged[i] = plume_flags(significance, *shape, getattr(filt, "live_bands", None)) & ~masked
-    return flagged
+        excess, explained = terms.get(i, (None, None))
+        flagged[i] = plume_flags(significance[i], excess, explained, getattr(filt, "live_bands", None))
+        flagged[i] &= ~masked
+    return enhancement, flagged
 
 
-def _plume_columns(values, masked, filters, flagged: np.ndarray, previous: np.ndarray) -> np.ndarray:
+def _plume_columns(enhancement, filters, flagged: np.ndarray, previous: np.ndarray) -> np.ndarray:
     """(gases, lines, samples) current column estimates (ppm·m, >= 0) where each gas is flagged, else 0.
 
-    ``previous``: per gas, the pixels whose gas the current background was fitted without.
+    ``enhancement``: offset-free linear estimates; ``previous``: per gas, the pixels whose gas the
+    current background was fitted without.
     """
-    columns = []
+    columns = np.zeros(flagged.shape, dtype=np.float32)
     for i, filt in enumerate(filters):
-        enhancement = remove_column_offset(np.where(masked, np.nan, values[:, :, i, 0]), previous[i])
-        column, _ = filt.finish(np.nan_to_num(enhancement), values[:, :, i, 1], ~previous[i])
-        columns.append(np.where(flagged[i], np.maximum(np.nan_to_num(column), 0.0), 0.0))
-    return np.stack(columns)
-
-
-def _flagged_stats(block, flagged, masks: MaskPlan, log_space: bool, columns, models, block_bands: int):
-    """Per-column statistics of the flagged, unmasked pixels of one block: as they are [, without the gas].
-
-    ``columns`` (gases, lines, samples): the gas columns to take out of those pixels (log radiance
-    minus ln R(a) of each gas), or None to leave them out of the background altogether.
-    """
-    block, _, excluded = _prepared(block, masks, log_space)
-    lines, samples = np.nonzero(flagged & ~excluded & np.isfinite(block).all(axis=2))
-    pixels = block[lines, samples]
-    found = pixel_stats(pixels, samples, block.shape[1])
-    if columns is None:
-        return found, None
-    cleaned = pixels.astype(np.float64)
-    for model, column in zip(models, columns, strict=True):
-        grid, table = model.exact_grid_ppmm, model.exact_log_ratio
-        amount = column[lines, samples]
-        node = np.clip(np.searchsorted(grid, amount, side="right") - 1, 0, len(grid) - 2)
-        weight = np.clip((amount - grid[node]) / (grid[node + 1] - grid[node]), 0.0, 1.0)[:, None]
-        signal = (1.0 - weight) * table[node] + weight * table[node + 1]
-        cleaned[:, model.local_index] -= signal
-    return found, pixel_stats(cleaned, samples, block.shape[1])
+        lines, samples = np.nonzero(flagged[i])
+        alpha = np.nan_to_num(enhancement[i][lines, samples])
+        column, _ = filt.invert(alpha, samples, ~previous[i][lines, samples])
+        columns[i][lines, samples] = np.maximum(np.nan_to_num(column), 0.0)
+    return columns
 
 
 def _bad_columns(scene: Scene, stats: ColumnStats) -> np.ndarray:

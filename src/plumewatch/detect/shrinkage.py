@@ -34,22 +34,27 @@ def shrink_covariance(
     if method not in SHRINKAGE_METHODS:
         raise ValueError(f"unknown shrinkage {method!r}; choose from {SHRINKAGE_METHODS}")
     p = cov.shape[-1]
-    variance = np.diagonal(cov, axis1=-2, axis2=-1)
-    std = np.sqrt(np.clip(variance, 1e-300, None))
-    corr = cov / std[..., :, None] / std[..., None, :]
-    tr_s2 = np.sum(corr * corr, axis=(-2, -1))  # trace(R @ R) for symmetric R
-    tr_s = float(p)  # trace(R) = p
-    n = np.broadcast_to(np.asarray(n_samples, dtype=float), tr_s2.shape)
-    spread = tr_s2 - tr_s**2 / p
+    variance = np.diagonal(cov, axis1=-2, axis2=-1).copy()
+    n = np.broadcast_to(np.asarray(n_samples, dtype=float), variance.shape[:-1])
     if method == "loo":
-        rho = np.full(tr_s2.shape, loo_weight(corr, n))
-    elif method == "oas":
-        numerator = (1.0 - 2.0 / p) * tr_s2 + tr_s**2
-        denominator = (n + 1.0 - 2.0 / p) * spread
+        # one weight for all groups, from a sample of them: only those need their correlation matrix.
+        # Groups too small for Background.fit to use (fewer than p/4 + 2 pixels) hold an identity
+        # placeholder whose likelihood would veto every weight but 1: they take no part in the choice.
+        eligible = np.flatnonzero(n >= p // 4 + 2)
+        spaced = np.linspace(0, len(eligible) - 1, min(LOO_GROUPS, len(eligible))).round().astype(int)
+        pick = eligible[np.unique(spaced)]
+        rho = np.full(n.shape, loo_weight(_correlation(cov[pick]), n[pick]) if pick.size else 1.0)
     else:
-        numerator = (n - 2.0) / np.maximum(n, 1.0) * tr_s2 + tr_s**2
-        denominator = (n + 2.0) * spread
-    if method != "loo":
+        corr = _correlation(cov)
+        tr_s2 = np.einsum("...ij,...ij->...", corr, corr)  # trace(R @ R) for symmetric R
+        tr_s = float(p)  # trace(R) = p
+        spread = tr_s2 - tr_s**2 / p
+        if method == "oas":
+            numerator = (1.0 - 2.0 / p) * tr_s2 + tr_s**2
+            denominator = (n + 1.0 - 2.0 / p) * spread
+        else:
+            numerator = (n - 2.0) / np.maximum(n, 1.0) * tr_s2 + tr_s**2
+            denominator = (n + 2.0) * spread
         with np.errstate(divide="ignore", invalid="ignore"):
             rho = np.where(denominator > 0, np.minimum(1.0, numerator / denominator), 1.0)
     shrunk = (1.0 - rho)[..., None, None] * cov
@@ -58,30 +63,30 @@ def shrink_covariance(
     return shrunk, rho
 
 
+def _correlation(cov: np.ndarray) -> np.ndarray:
+    std = np.sqrt(np.clip(np.diagonal(cov, axis1=-2, axis2=-1), 1e-300, None))
+    return cov / std[..., :, None] / std[..., None, :]
+
+
 def loo_weight(corr: np.ndarray, n_samples: np.ndarray) -> float:
     """Shrinkage weight towards the identity maximising the approximate leave-one-out likelihood.
 
     ``corr`` (groups, p, p) correlation matrices of ``n_samples`` (groups,) pixels; one weight is shared
-    by all groups (evaluated on up to LOO_GROUPS of them), which steadies it where groups are small.
+    by all groups (``shrink_covariance`` evaluates it on up to LOO_GROUPS of them), which steadies it
+    where groups are small.
+    The shrunk matrix G = (1 - beta) n / (n - 1) R + beta I shares R's eigenvectors, so one
+    eigendecomposition per group gives log det G and trace(G^-1 R) for every candidate weight.
     """
-    pick = np.unique(np.linspace(0, len(corr) - 1, min(LOO_GROUPS, len(corr))).round().astype(int))
-    corr, n = corr[pick], np.maximum(n_samples[pick], 3.0)
-    p = corr.shape[-1]
-    eye = np.eye(p)
+    n = np.maximum(n_samples, 3.0)[:, None]
+    eigenvalues = np.linalg.eigvalsh(corr)  # (groups, p)
     best, best_score = 1.0, np.inf
     for beta in LOO_CANDIDATES:
-        c = (1.0 - beta) / (n - 1.0)
-        g = (1.0 - beta) * (n / (n - 1.0))[:, None, None] * corr + beta * eye
-        try:
-            chol = np.linalg.cholesky(g)
-        except np.linalg.LinAlgError:
+        g = (1.0 - beta) * (n / (n - 1.0)) * eigenvalues + beta
+        if np.any(g <= 0):
             continue
-        log_det = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)
-        half = np.linalg.solve(chol, corr)  # L^-1 R
-        r_mean = np.einsum(
-            "gij,gji->g", np.linalg.solve(chol.transpose(0, 2, 1), half), np.broadcast_to(eye, g.shape)
-        )
-        shrink = 1.0 - c * r_mean
+        log_det = np.sum(np.log(g), axis=1)
+        r_mean = np.sum(eigenvalues / g, axis=1)
+        shrink = 1.0 - (1.0 - beta) / (n[:, 0] - 1.0) * r_mean
         if np.any(shrink <= 0):
             continue
         score = float(np.sum(log_det + np.log(shrink) + r_mean / shrink))

@@ -12,11 +12,14 @@ half the flat band-mean optical depth, and for the saturated 2.0 um CO2 band a
 fifth of it. The linear target is t = -mu * k * AMF in radiance, or t = -k * AMF
 for the logarithm of radiance, where brightness is an additive constant.
 
-Thermal emission (LWIR): a plume layer at temperature T_p over a background of
-radiance mu transmits mu * tau and emits B(T_p) * (1 - tau), so
-x = mu + (B(T_p) - mu) * (1 - tau) and, linearised, t = (B(T_p) - mu) * k * AMF
-with the one-way air mass factor: a plume colder than the ground absorbs
-(negative contrast), a warmer one emits.
+Thermal emission (LWIR): a plume layer at the air temperature T_a over a background
+of at-sensor radiance mu, seen through air at the same temperature, leaves
+B - x = tau (B - mu) with B = B(T_a) and tau the plume's band transmittance along the
+view path (the path's transmittance and the ground's emissivity drop out), so
+x = mu + (B - mu) * (1 - tau) and, linearised, t = (B - mu) * k * AMF with the one-way
+air mass factor 1 / cos(vza): over ground warmer than the air the plume absorbs (t < 0
+where B < mu), over colder ground it emits. ``plumewatch.detect.thermal`` applies it with
+each pixel's own contrast B - x.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ from plumewatch.detect.background import Background
 EXACT_GRID_PPMM = np.concatenate(([0.0], np.geomspace(100.0, 4.0e6, 40)))
 # Band radiance ratios below this are dark to rounding; they bound the table's log.
 MIN_RATIO = 1e-8
+# Thermal prior on the column: the amount that makes the gas's strongest band this optically thick.
+# It only matters where the thermal contrast is too weak for the data to say more (see detect.thermal).
+PRIOR_OPTICAL_DEPTH = 1.0
+# Optical depths of the gas's strongest band at which a thermal gas's exact table is tabulated: the
+# columns scale with each gas (SF6 absorbs ~70 times more per ppm·m than NH3).
+THERMAL_GRID_OPTICAL_DEPTH = np.concatenate(([0.0], np.geomspace(1e-3, 100.0, 51)))
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,12 @@ class GasModel:
     regime: str = "swir"
     plume_radiance: np.ndarray | None = None  # (b,) B(T_plume) in the scene's units (thermal only)
     exact_grid_ppmm: np.ndarray | None = None  # (J,) vertical columns of the exact table, from 0 up
-    exact_log_ratio: np.ndarray | None = None  # (J, b) ln(L(a) / L(0)) of each band at those columns
+    # (J, b) ln(L(a) / L(0)) of each band at those columns; thermal: ln of the plume's band
+    # transmittance along the view path
+    exact_log_ratio: np.ndarray | None = None
+    plume_temperature_k: float | None = None  # thermal only
+    plume_temperature_source: str = ""  # where that temperature came from
+    prior_column_ppmm: float | None = None  # thermal: 1-sigma of the prior on the column (ppm·m)
 
 
 def target_signature(background: Background, gas: GasModel, *, log_space: bool = False) -> np.ndarray:
@@ -87,3 +101,40 @@ def radiance_ratio_table(
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.clip(plume / clear, MIN_RATIO, 1.0)
     return np.where(np.isfinite(ratio), np.log(ratio), 0.0)
+
+
+def transmittance_table(
+    gas: str,
+    wavelength_nm: np.ndarray,
+    fwhm_nm: np.ndarray,
+    *,
+    air_mass_factor: float,
+    grid_ppmm: np.ndarray = EXACT_GRID_PPMM,
+) -> np.ndarray:
+    """(J, b) ln exact band transmittance of vertical columns ``grid_ppmm`` seen at ``air_mass_factor``.
+
+    Bands the gas's data do not cover get 0 (no absorption).
+    """
+    from plumewatch.spectra import transmittance
+
+    t = transmittance(gas, np.asarray(grid_ppmm) * air_mass_factor, wavelength_nm, fwhm_nm)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_t = np.log(np.clip(t, MIN_RATIO, 1.0))
+    return np.where(np.isfinite(log_t), log_t, 0.0)
+
+
+def peak_optical_depth_per_ppmm(unit_absorption_per_ppmm: np.ndarray, air_mass_factor: float) -> float:
+    """Optical depth per ppm·m of vertical column in the gas's strongest band, along the view (0 if none)."""
+    return float(np.nanmax(unit_absorption_per_ppmm, initial=0.0)) * air_mass_factor
+
+
+def thermal_grid_ppmm(unit_absorption_per_ppmm: np.ndarray, air_mass_factor: float) -> np.ndarray:
+    """(J,) vertical columns (ppm·m) of a thermal gas's table: THERMAL_GRID_OPTICAL_DEPTH at its peak."""
+    peak = peak_optical_depth_per_ppmm(unit_absorption_per_ppmm, air_mass_factor)
+    return THERMAL_GRID_OPTICAL_DEPTH / peak if peak > 0 else EXACT_GRID_PPMM
+
+
+def prior_column_ppmm(unit_absorption_per_ppmm: np.ndarray, air_mass_factor: float) -> float:
+    """1-sigma (ppm·m) of the thermal prior on the column: optical depth PRIOR_OPTICAL_DEPTH at the peak."""
+    peak = peak_optical_depth_per_ppmm(unit_absorption_per_ppmm, air_mass_factor)
+    return PRIOR_OPTICAL_DEPTH / peak if peak > 0 else float("inf")

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 import pyproj
-from shapely.geometry import Polygon
+from scipy import ndimage
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.ops import unary_union
 
 
-def footprint_polygon(lon_deg: np.ndarray, lat_deg: np.ndarray) -> Polygon:
-    """Lon/lat polygon traced around the edge pixels of a (line, sample) geolocation grid."""
+def footprint_polygon(lon_deg: np.ndarray, lat_deg: np.ndarray) -> Polygon | MultiPolygon:
+    """Lon/lat outline of a (line, sample) geolocation grid: one polygon per run of lines with positions.
+
+    Lines without any position (telemetry gaps) split the footprint, so a gap never counts as looked at.
+    """
+    located = (np.isfinite(lon_deg) & np.isfinite(lat_deg)).any(axis=1)
+    runs, count = ndimage.label(located)
+    pieces = [_run_polygon(lon_deg[run], lat_deg[run]) for run in ndimage.find_objects(runs, count)]
+    if len(pieces) == 1:
+        return pieces[0]
+    return unary_union(pieces) if pieces else Polygon()
+
+
+def _run_polygon(lon_deg: np.ndarray, lat_deg: np.ndarray) -> Polygon:
     edges = [
         (lon_deg[0, :], lat_deg[0, :]),
         (lon_deg[:, -1], lat_deg[:, -1]),

@@ -5,7 +5,9 @@ For ``X_rdn.hdr`` (or AVIRIS-NG's ``X_rdn_v2p9_img.hdr``) the companions are
 ``X_glt`` (map grid of 1-based raw sample/line indices) and ``X_obs`` (path length,
 to-sensor azimuth/zenith, to-sun azimuth/zenith, ..., UTC time). Positions come from
 the first of loc, igm, glt, or the cube's own map info; each is checked against the
-cube's size and the source is recorded in ``attrs['geolocation_source']``.
+cube's size and the source is recorded in ``attrs['geolocation_source']``. A `_loc` written by
+``plumewatch georef`` carries its expected 1-sigma error (``geolocation sigma m``), surfaced as
+``attrs['geolocation_sigma_m']``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ _OBS_NAME_HINTS = {
     "view_zenith": ("sensor zenith", "view zenith"),
     "solar_zenith": ("sun zenith", "solar zenith"),
 }
+_OBS_UTC_HINTS = ("utc time",)
+_OBS_UTC_DEFAULT_BAND = 9
 OBS_SAMPLE_LINES = 200
+SIGMA_KEY = "geolocation sigma m"
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,15 @@ def companion_headers(header: Path) -> dict[str, Path]:
     return found
 
 
+def companion_header_path(header: Path, kind: str) -> Path | None:
+    """Where the ``kind`` companion of a radiance header goes (X_rdn.hdr -> X_loc.hdr); None if it can't."""
+    stem = header.with_suffix("").name
+    for token in _STEM_TOKENS:
+        if stem.endswith(token):
+            return header.parent / f"{stem[: -len(token)]}_{kind}.hdr"
+    return None
+
+
 def read_companions(radiance: EnviHeader) -> Geometry:
     """Geometry for the radiance cube with this (checked) header, from whichever companions exist."""
     found = companion_headers(radiance.path)
@@ -75,6 +89,9 @@ def read_companions(radiance: EnviHeader) -> Geometry:
     if "loc" in found:
         lon, lat, elevation = read_loc(found["loc"], radiance)
         attrs["geolocation_source"] = f"loc ({found['loc'].name})"
+        sigma = read_header(found["loc"]).raw.get(SIGMA_KEY)
+        if sigma is not None:
+            attrs["geolocation_sigma_m"] = _positive_float(found["loc"], SIGMA_KEY, sigma)
     elif "igm" in found:
         lon, lat, elevation = read_igm(found["igm"], radiance)
         attrs["geolocation_source"] = f"igm ({found['igm'].name})"
@@ -156,6 +173,36 @@ def read_obs_angles(path: Path, radiance: EnviHeader) -> dict[str, float]:
                 raise InputFileError(path, f"{key.replace('_', ' ')} median {median:.1f} deg is outside 0-90")
             angles[key] = median
     return angles
+
+
+def read_obs_utc_hours(path: Path, radiance: EnviHeader) -> np.ndarray | None:
+    """Each line's UTC time (decimal hours, NaN if none) from an `_obs` UTC time band; None if no band."""
+    header, array = _companion_array(path, radiance, min_bands=1)
+    band = _named_band(header, _OBS_UTC_HINTS, _OBS_UTC_DEFAULT_BAND)
+    if band is None:
+        return None
+    values = np.asarray(array[:, :, band])
+    finite = np.isfinite(values)
+    count = finite.sum(axis=1)
+    # Every sample of a line shares its exposure time; samples without one (no data) are skipped.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hours = np.where(finite, values, 0.0).sum(axis=1) / count
+    known = hours[count > 0]
+    if known.size and (known.min() < 0.0 or known.max() >= 48.0):
+        raise InputFileError(
+            path, f"UTC time band holds {known.min():g} to {known.max():g}, not decimal hours of the day"
+        )
+    return hours
+
+
+def _positive_float(path: Path, key: str, value: Any) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = float("nan")
+    if not np.isfinite(number) or number < 0:
+        raise InputFileError(path, f"'{key}' must be a non-negative number, not {value!r}")
+    return number
 
 
 def _companion_array(path: Path, radiance: EnviHeader, *, min_bands: int):

@@ -124,6 +124,12 @@ def open_envi(path: str | Path) -> Scene:
         log.warning("%s: header has no fwhm; estimating it from band spacing", header.path)
     if header.reflectance_scale_factor is not None:
         attrs["quantity"] = "reflectance"
+    if "air temperature k" in header.raw:
+        # A thermal line's near-ground air temperature (K): the plume's temperature for detection.
+        try:
+            attrs["air_temperature_k"] = float(header.raw["air temperature k"])
+        except (TypeError, ValueError):
+            raise InputFileError(header.path, "'air temperature k' is not a number") from None
     geometry = read_companions(header)
     attrs.update(geometry.attrs)
     name = header.path.stem

@@ -36,8 +36,13 @@ def write_retrieval_geotiff(
     lon_deg: np.ndarray | None,
     lat_deg: np.ndarray | None,
     tags: dict[str, object] | None = None,
+    band_names: tuple[str, str] = BAND_NAMES,
+    units: tuple[str, str] = ("ppm m", "ppm m"),
 ) -> Path:
-    """Write a 2-band float32 GeoTIFF (enhancement, uncertainty ppm·m; nodata -9999, GCPs); returns path."""
+    """Write a 2-band float32 GeoTIFF (enhancement, uncertainty ppm·m; nodata -9999, GCPs); returns path.
+
+    ``band_names`` and ``units`` describe the bands of other two-band products on the same grid.
+    """
     path = Path(path)
     enhancement = np.asarray(enhancement_ppmm, dtype=np.float32)
     uncertainty = np.asarray(uncertainty_ppmm, dtype=np.float32)
@@ -71,9 +76,9 @@ def write_retrieval_geotiff(
         with rasterio.open(tmp, "w", **profile) as dst:
             dst.write(np.where(np.isfinite(enhancement), enhancement, NODATA), 1)
             dst.write(np.where(np.isfinite(uncertainty), uncertainty, NODATA), 2)
-            for band, name in enumerate(BAND_NAMES, start=1):
+            for band, (name, unit) in enumerate(zip(band_names, units, strict=True), start=1):
                 dst.set_band_description(band, name)
-                dst.update_tags(band, units="ppm m")
+                dst.update_tags(band, units=unit)
             if gcps:
                 dst.gcps = (gcps, CRS.from_epsg(4326))
             dst.update_tags(**{str(k): str(v) for k, v in (tags or {}).items()})

@@ -1,8 +1,10 @@
-"""False-alarm tests for candidate plumes: surface brightness and known surface materials.
+"""False-alarm tests for candidate plumes: surface brightness, known surface materials, mask edges.
 
 A matched filter can mistake a surface for a gas: a bright roof, a dark pond or a
 material whose spectrum resembles the gas's absorption. Real plumes do not follow the
 ground's brightness, and a candidate that sits on such a surface and follows it is rejected.
+The rim of a large masked area (a cloud: its thin edge and its shadow escape the cloud mask)
+is such a surface too: a candidate lying mostly along that rim is rejected.
 """
 
 from __future__ import annotations
@@ -18,6 +20,14 @@ ALBEDO_MAX_CORRELATION = 0.6
 SURFACE_MATCH_MAX = 0.8
 RING_PX = 3
 MIN_PIXELS_FOR_CORRELATION = 12
+# A masked area at least this large (pixels, after closing gaps of 2 pixels) and holding a solid block
+# of CLOUD_CORE_PX x CLOUD_CORE_PX pixels is a cloud, not a masked surface patch or a bad detector
+# column; a candidate with at least MASK_EDGE_MAX_FRACTION of its pixels within MASK_EDGE_PX of one
+# lies along its rim.
+LARGE_MASK_PX = 400
+CLOUD_CORE_PX = 7
+MASK_EDGE_PX = 3
+MASK_EDGE_MAX_FRACTION = 0.5
 
 
 def albedo_correlation(
@@ -35,6 +45,28 @@ def albedo_correlation(
     return float(np.corrcoef(e, a)[0, 1])
 
 
+def large_masked_areas(valid: np.ndarray) -> np.ndarray:
+    """Pixels of the masked areas that are clouds: large and solid (see LARGE_MASK_PX), gaps closed."""
+    closed = ndimage.binary_closing(~valid, iterations=2) | ~valid
+    labels, n = ndimage.label(closed)
+    if n == 0:
+        return np.zeros_like(valid)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    core = ndimage.binary_erosion(~valid, structure=np.ones((CLOUD_CORE_PX, CLOUD_CORE_PX), dtype=bool))
+    solid = np.bincount(labels[core], minlength=n + 1) > 0
+    large = (sizes >= LARGE_MASK_PX) & solid
+    large[0] = False
+    return large[labels]
+
+
+def mask_edge_fraction(mask: np.ndarray, large_masked: np.ndarray) -> float:
+    """Fraction (0-1) of a candidate's pixels within MASK_EDGE_PX pixels of a large masked area."""
+    if not large_masked.any():
+        return 0.0
+    rim = ndimage.binary_dilation(large_masked, iterations=MASK_EDGE_PX)
+    return float(rim[mask].mean())
+
+
 def rejection_reason(
     enhancement_ppmm: np.ndarray,
     mask: np.ndarray,
@@ -42,9 +74,17 @@ def rejection_reason(
     *,
     albedo: np.ndarray | None = None,
     surface_match: np.ndarray | None = None,
+    large_masked: np.ndarray | None = None,
 ) -> tuple[str, float]:
-    """Why a candidate plume is a false alarm ('' when it is not), and its |albedo correlation|."""
+    """Why a candidate plume is a false alarm ('' when it is not), and its |albedo correlation|.
+
+    ``large_masked`` (from ``large_masked_areas``) enables the mask-rim test.
+    """
     r = 0.0
+    if large_masked is not None:
+        fraction = mask_edge_fraction(mask, large_masked)
+        if fraction >= MASK_EDGE_MAX_FRACTION:
+            return f"lies along the rim of a large masked area, a cloud's edge ({fraction:.0%} of it)", r
     if albedo is not None:
         r = abs(albedo_correlation(enhancement_ppmm, albedo, mask, valid))
         if r >= ALBEDO_MAX_CORRELATION:

@@ -18,7 +18,8 @@ class Plume:
     Emission fields are None when no wind was known, with ``emission_note`` saying why:
     ``emission_kg_h`` is the IME estimate, ``flux_kg_h`` the cross-sectional flux estimate.
     ``identification_confidence`` (0-1) says how sure the gas attribution is;
-    ``co_gases`` lists other gases whose plumes overlap this one in the same scene.
+    ``co_gases`` lists other gases whose plumes overlap this one in the same scene;
+    ``within_plume`` is the id of another gas's plume of the same scene that holds most of this one.
     """
 
     scene_name: str
@@ -44,6 +45,7 @@ class Plume:
     wind_speed_m_s: float | None = None
     wind_from_deg: float | None = None
     co_gases: tuple[str, ...] = ()
+    within_plume: str | None = None
 
     @property
     def plume_id(self) -> str:

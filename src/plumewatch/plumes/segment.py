@@ -4,7 +4,8 @@ The significance map (enhancement / 1-sigma) is smoothed over 3x3 pixels and res
 robust spread over the scene, so thresholds are in units of the scene's own noise even when
 the noise is striped or correlated. Pixels above ``low_sigma`` that connect to at least
 ``min_seed_pixels`` pixels above ``high_sigma`` form candidates (hysteresis); candidates
-within ``merge_px`` pixels of each other are one plume (fragments of a patchy plume).
+within ``merge_px`` pixels of each other are one plume (fragments of a patchy plume), and so
+are, given a wind, a plume and the pieces of it found far downwind (``plumewatch.plumes.fragments``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from plumewatch.plumes.emission import (
     cross_sectional_flux,
     ime_emission,
 )
-from plumewatch.plumes.falsealarm import rejection_reason
+from plumewatch.plumes.falsealarm import large_masked_areas, rejection_reason
+from plumewatch.plumes.fragments import fragment_parents, plausible_length_m
 from plumewatch.plumes.outline import downwind_unit, local_metres, outline_polygon, principal_axis
 from plumewatch.plumes.plume import Plume
 from plumewatch.plumes.wind import LineWind, wind_at
@@ -82,16 +84,18 @@ def segment_plumes(
     with np.errstate(invalid="ignore", divide="ignore"):
         raw = np.where(valid & (uncertainty > 0), enhancement / uncertainty, 0.0)
     score = smoothed_significance(raw, valid, config.smooth_px)
-    groups = candidate_groups(score, raw, enhancement, valid, config)
+    large_masked = large_masked_areas(valid)
+    # Small masked patches (a saturated roof, a flare) may cut a plume; clouds are not bridged.
+    groups = candidate_groups(score, raw, enhancement, valid, config, bridge=~valid & ~large_masked)
     smoothed_enhancement = _smooth(np.where(valid, enhancement, 0.0), valid, config.smooth_px)
     pixel_area_m2 = pixel_size_m**2
     geolocation_sigma_m = pixel_size_m if geolocation_sigma_m is None else geolocation_sigma_m
     albedo = None if retrieval.albedo is None else np.asarray(retrieval.albedo, dtype=np.float64)
 
-    plumes: list[Plume] = []
+    kept = []
     for mask in groups:
         reason, albedo_r = rejection_reason(
-            enhancement, mask, valid, albedo=albedo, surface_match=surface_match
+            enhancement, mask, valid, albedo=albedo, surface_match=surface_match, large_masked=large_masked
         )
         if reason:
             log.info(
@@ -102,14 +106,23 @@ def segment_plumes(
                 reason,
             )
             continue
-        source_rc, along_region = _source_and_along(
-            mask, valid, smoothed_enhancement, lon_deg, lat_deg, line.from_deg, pixel_size_m, config
+        kept.append((mask, albedo_r))
+
+    def locate(mask: np.ndarray) -> tuple[tuple[int, int], tuple[np.ndarray, np.ndarray], LineWind]:
+        return _locate(
+            mask, valid, smoothed_enhancement, lon_deg, lat_deg, line, site_winds, pixel_size_m, config
         )
-        wind = wind_at(line, site_winds, float(lon_deg[source_rc]), float(lat_deg[source_rc]))
-        if wind is not line and wind.from_deg != line.from_deg:
-            source_rc, along_region = _source_and_along(
-                mask, valid, smoothed_enhancement, lon_deg, lat_deg, wind.from_deg, pixel_size_m, config
-            )
+
+    located = [locate(mask) for mask, _ in kept]
+    merged = _merge_fragments(
+        kept, located, smoothed_enhancement, lon_deg, lat_deg, pixel_size_m, geolocation_sigma_m
+    )
+    if len(merged) < len(kept):
+        # A plume with fragments folded in gets its source point and wind from its whole mask.
+        kept, located = merged, [locate(mask) for mask, _ in merged]
+
+    plumes: list[Plume] = []
+    for (mask, albedo_r), (source_rc, along_region, wind) in zip(kept, located, strict=True):
         ime, ime_noise, ime_rate = ime_emission(
             enhancement,
             uncertainty,
@@ -173,6 +186,50 @@ def segment_plumes(
     return plumes
 
 
+def _merge_fragments(
+    kept, located, smoothed_enhancement, lon_deg, lat_deg, pixel_size_m, geolocation_sigma_m
+):
+    """(mask, albedo r) candidates with the downwind fragments of stronger ones folded into them."""
+    if len(kept) < 2 or any(wind.from_deg is None for _, _, wind in located):
+        return kept
+    rows = np.array([rc[0] for rc, _, _ in located])
+    cols = np.array([rc[1] for rc, _, _ in located])
+    origin = (float(lon_deg[rows[0], cols[0]]), float(lat_deg[rows[0], cols[0]]))
+    east, north = local_metres(lon_deg[rows, cols], lat_deg[rows, cols], origin)
+    parents = fragment_parents(
+        np.column_stack([east, north]),
+        # A source shows its highest columns near itself: a fragment's peak is lower than its parent's.
+        np.array([smoothed_enhancement[mask].max() for mask, _ in kept]),
+        np.array([downwind_unit(wind.from_deg) for _, _, wind in located]),
+        np.array([plausible_length_m(wind.speed_m_s) for _, _, wind in located]),
+        # Two source points' errors, each geolocation plus a pixel of source finding.
+        margin_m=2.0 * float(np.hypot(geolocation_sigma_m, pixel_size_m)),
+    )
+    merged = []
+    for i in np.flatnonzero(parents < 0):
+        members = [i, *np.flatnonzero(parents == i)]
+        if len(members) > 1:
+            log.info(
+                "%d downwind fragment(s) folded into the plume from pixel %s", len(members) - 1, located[i][0]
+            )
+        mask = np.logical_or.reduce([kept[j][0] for j in members])
+        merged.append((mask, max(kept[j][1] for j in members)))
+    return merged
+
+
+def _locate(mask, valid, smoothed_enhancement, lon_deg, lat_deg, line, site_winds, pixel_size_m, config):
+    """Source pixel, (region, downwind distances) and the wind there of one candidate mask."""
+    source_rc, along_region = _source_and_along(
+        mask, valid, smoothed_enhancement, lon_deg, lat_deg, line.from_deg, pixel_size_m, config
+    )
+    wind = wind_at(line, site_winds, float(lon_deg[source_rc]), float(lat_deg[source_rc]))
+    if wind is not line and wind.from_deg != line.from_deg:
+        source_rc, along_region = _source_and_along(
+            mask, valid, smoothed_enhancement, lon_deg, lat_deg, wind.from_deg, pixel_size_m, config
+        )
+    return source_rc, along_region, wind
+
+
 def smoothed_significance(significance: np.ndarray, valid: np.ndarray, smooth_px: int) -> np.ndarray:
     """Significance averaged over smooth_px² pixels, in robust-sigma units of the scene (0 if masked)."""
     smoothed = _smooth(significance, valid, smooth_px)
@@ -192,11 +249,14 @@ def candidate_groups(
     enhancement_ppmm: np.ndarray,
     valid: np.ndarray,
     config: SegmentConfig,
+    bridge: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Boolean masks of candidate plumes: hysteresis components merged across small gaps, large enough.
 
     A component must also hold ``min_raw_pixels`` pixels significant on their own: smoothing
     spreads one hot pixel over its neighbours, and this keeps such isolated pixels out.
+    Components that both reach a ``bridge`` patch (masked pixels: a plume crossing a saturated
+    roof or flare is cut in two by its mask) are one candidate.
     """
     low = valid & (score >= config.low_sigma) & (enhancement_ppmm > 0)
     high = low & (score >= config.high_sigma)
@@ -209,6 +269,8 @@ def candidate_groups(
     mask = keep[labels]
     if config.merge_px > 0:
         joined = ndimage.binary_dilation(mask, structure=EIGHT_CONNECTED, iterations=config.merge_px)
+        if bridge is not None:
+            joined |= bridge
         groups, n = ndimage.label(joined, structure=EIGHT_CONNECTED)
         groups = np.where(mask, groups, 0)
     else:

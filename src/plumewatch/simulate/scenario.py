@@ -211,7 +211,7 @@ def _emitters(
         rates = base * rng.uniform(0.8, 1.2, n_passes)
         if i == INTERMITTENT_INDEX:
             rates[off] = 0.0
-        angle = np.deg2rad(spin + 30 + 120 * i)
+        angle = np.deg2rad(spin + 30 + 360.0 / len(table) * i)
         radius = 0.5 * common_m
         emitters.append(
             Emitter(

@@ -39,7 +39,13 @@ from plumewatch.simulate.ground import cloud_fraction, cover_fraction, ground_re
 from plumewatch.simulate.library import jasper_ridge_texture, lab_reflectance
 from plumewatch.simulate.radiance import add_noise, build_radiance_model, line_radiance
 from plumewatch.simulate.scenario import DECOYS, EMITTERS, PassPlan, SurveyPlan, plan_survey
-from plumewatch.simulate.thermal import THERMAL_DECOYS, pass_weather, thermal_block, thermal_emitters
+from plumewatch.simulate.thermal import (
+    THERMAL_DECOYS,
+    header_fields,
+    pass_weather,
+    thermal_block,
+    thermal_emitters,
+)
 from plumewatch.simulate.truth import TRUTH_NAME, TruthDecoy, TruthPass, TruthSite, write_truth
 from plumewatch.simulate.writers import klv_possible, write_line, write_wind_csv
 from plumewatch.spectra import get_sensor
@@ -125,7 +131,7 @@ def _simulate_into(work: Path, name: str, plan: SurveyPlan, seed: int, say: Call
     for k, pass_plan in enumerate(plan.passes):
         started = time.perf_counter()
         line = pass_plan.line
-        columns = _simulate_line(
+        columns, air_temperature_k = _simulate_line(
             work, plan, pass_plan, k, frame, texture, spectra, gases, np.random.default_rng([seed, k])
         )
         flight_lines.append(
@@ -146,6 +152,7 @@ def _simulate_into(work: Path, name: str, plan: SurveyPlan, seed: int, say: Call
                 wind_speed_m_s=pass_plan.wind_speed_m_s,
                 wind_from_deg=round((pass_plan.wind_from_deg + convergence_deg) % 360.0, 2),
                 enhancement_maps={g: f"truth/{line.name}_{g}.tif" for g in gases},
+                air_temperature_k=air_temperature_k,
             )
         )
         peak = ", ".join(f"{g} max {np.max(c):.0f} ppm·m" for g, c in columns.items())
@@ -169,14 +176,16 @@ def _simulate_line(
     spectra: dict[str, np.ndarray],
     gases: list[str],
     rng: np.random.Generator,
-) -> dict[str, np.ndarray]:
-    """Simulate and write one flight line; returns its true columns (ppm·m) per gas."""
+) -> tuple[dict[str, np.ndarray], float | None]:
+    """Simulate and write one flight line; returns its true columns (ppm·m) per gas, air temperature (K)."""
     line_plan = pass_plan.line
     spec = get_sensor(plan.sensor)
     geometry = fly_line(line_plan, frame, rng, source=out / "telemetry" / f"{line_plan.name}.csv")
     columns = {gas: _plume_columns(plan, pass_plan, k, gas, geometry, rng) for gas in gases}
+    fields = None
     if spec.regime == "lwir":
         weather = pass_weather(rng)
+        fields = header_fields(weather)
         block = partial(thermal_block, plan, geometry, weather=weather, rng=rng)
     else:
         model = build_radiance_model(
@@ -205,8 +214,9 @@ def _simulate_line(
         pass_plan,
         sensor=plan.sensor,
         convergence_deg=convergence_deg,
+        header_fields=fields,
     )
-    return columns
+    return columns, (weather.air_temperature_k if spec.regime == "lwir" else None)
 
 
 def _radiance_block(

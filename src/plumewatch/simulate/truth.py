@@ -56,13 +56,17 @@ class TruthDecoy:
 
 @dataclass(frozen=True)
 class TruthPass:
-    """One simulated overflight: its line name, time, wind, and the true enhancement maps per gas."""
+    """One simulated overflight: its line name, time, wind, the true enhancement maps per gas.
+
+    ``air_temperature_k``: thermal passes only, the true air (and plume) temperature.
+    """
 
     name: str
     acquired: str
     wind_speed_m_s: float
     wind_from_deg: float
     enhancement_maps: dict[str, str] = field(default_factory=dict)
+    air_temperature_k: float | None = None
 
 
 def write_truth(

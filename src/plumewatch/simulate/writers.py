@@ -40,10 +40,12 @@ def write_line(
     *,
     sensor: str,
     convergence_deg: float = 0.0,
+    header_fields: dict | None = None,
 ) -> None:
     """Write one line's radiance, _loc, _obs, truth maps and telemetry (CSV, KLV) into the survey folder.
 
-    ``convergence_deg`` turns the plan's grid wind direction into the true-north one telemetry carries.
+    ``convergence_deg`` turns the plan's grid wind direction into the true-north one telemetry carries;
+    ``header_fields`` are extra keys for the radiance header (a thermal line's air temperature).
     """
     spec = get_sensor(sensor)
     name = line_plan.name
@@ -58,6 +60,7 @@ def write_line(
             "fwhm": list(np.round(spec.fwhm_nm, 4)),
             "bbl": [int(b) for b in spec.good_bands],
             "radiance units": spec.radiance_units,
+            **(header_fields or {}),
         },
     )
     loc = np.stack([geometry.lon_deg, geometry.lat_deg, geometry.elevation_m], axis=-1)
@@ -195,7 +198,11 @@ OBS_BANDS = (
 
 
 def _obs_bands(geometry: LineGeometry) -> np.ndarray:
-    """The 11 AVIRIS-NG observation bands (line, sample, 11) for a flat surface, float32."""
+    """The 11 AVIRIS-NG observation bands (line, sample, 11) for a flat surface, float64.
+
+    Float32 would round the UTC time (decimal hours) to ~7 ms steps, enough to push the last line past
+    the end of its telemetry.
+    """
     shape = geometry.shape
     sza, saz = geometry.solar_zenith_deg, geometry.solar_azimuth_deg
     vza, vaz = np.deg2rad(geometry.view_zenith_deg), np.deg2rad(geometry.view_azimuth_deg)
@@ -216,7 +223,7 @@ def _obs_bands(geometry: LineGeometry) -> np.ndarray:
         # The forward model's sun is the 1 AU Kurucz spectrum, so the obs file says 1 AU too.
         np.full(shape, 1.0),
     ]
-    return np.stack(bands, axis=-1).astype(np.float32)
+    return np.stack(bands, axis=-1).astype(np.float64)
 
 
 def write_wind_csv(path: Path, passes, convergence_deg: float = 0.0) -> None:

@@ -7,7 +7,14 @@ A plume joins the known site that scores best, if any passes its gate:
   1-sigma, covers the site and the source is within ``MAX_GATE_M`` (a source point placed
   downwind of the true source still covers it);
 - another gas: only within ``COLOCATED_SIGMAS`` combined 1-sigma of the site: gases seen at
-  the same spot are one facility, gases from a site next door are not.
+  the same spot are one facility, gases from a site next door are not;
+- a plume that lies inside another gas's plume of the same scene and starts where it starts
+  (``Plume.within_plume``) joins that plume's site: one release seen in two gases, or one gas's
+  echo in the other's retrieval, never a site of its own;
+- failing all those, a downwind fragment: the plume's source lies downwind of a site of its gas,
+  inside the cone about the plume's wind and within a plausible plume length
+  (``plumewatch.plumes.fragments``). It joins that site, and says nothing about where the site
+  is or how much it emits (``Match.downwind_m``).
 
 Positions are inverse-variance weighted means of the plumes' source points.
 """
@@ -22,6 +29,8 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from plumewatch.geo.footprint import distance_m
+from plumewatch.plumes.fragments import downwind_distance_m, plausible_length_m
+from plumewatch.plumes.outline import downwind_unit
 
 GATE_SIGMAS = 3.0
 COLOCATED_SIGMAS = 2.0
@@ -43,13 +52,23 @@ class SiteState:
 
 @dataclass(frozen=True)
 class SourceFix:
-    """One plume's source point with its 1-sigma (m), gas and outline."""
+    """One plume's source point with its 1-sigma (m), gas, outline and the wind it was seen in."""
 
     lon_deg: float
     lat_deg: float
     sigma_m: float
     gas: str
     outline: BaseGeometry | None = None
+    wind_from_deg: float | None = None
+    wind_speed_m_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """The site a plume joins; ``downwind_m`` is set when it joined as a fragment that far downwind."""
+
+    site: SiteState
+    downwind_m: float | None = None
 
 
 def gate_m(site_sigma_m: float, source_sigma_m: float) -> float:
@@ -57,8 +76,13 @@ def gate_m(site_sigma_m: float, source_sigma_m: float) -> float:
     return float(np.clip(GATE_SIGMAS * np.hypot(site_sigma_m, source_sigma_m), MIN_GATE_M, MAX_GATE_M))
 
 
-def best_site(fix: SourceFix, sites: Sequence[SiteState]) -> SiteState | None:
-    """The site a source point belongs to, or None when it passes no site's gate."""
+def best_site(fix: SourceFix, sites: Sequence[SiteState], *, host: SiteState | None = None) -> Match | None:
+    """The site a source point belongs to, or None when it passes no site's gate.
+
+    ``host`` is the site of the other-gas plume this plume lies inside, if any.
+    """
+    if host is not None:
+        return Match(host)
     best, best_score = None, np.inf
     for site in sites:
         d = distance_m(fix.lon_deg, fix.lat_deg, site.lon_deg, site.lat_deg)
@@ -77,6 +101,28 @@ def best_site(fix: SourceFix, sites: Sequence[SiteState]) -> SiteState | None:
             score = 2.0 + d / colocated
         if score < best_score:
             best, best_score = site, score
+    if best is not None:
+        return Match(best)
+    return _downwind_site(fix, [s for s in sites if fix.gas in s.gases])
+
+
+def _downwind_site(fix: SourceFix, sites: Sequence[SiteState]) -> Match | None:
+    """The nearest site that the source point lies downwind of, within the cone and plume length."""
+    if fix.wind_from_deg is None:
+        return None
+    downwind = downwind_unit(fix.wind_from_deg)
+    best = None
+    for site in sites:
+        east, north = _offset_m(site, fix)
+        along = downwind_distance_m(
+            east,
+            north,
+            downwind,
+            max_distance_m=plausible_length_m(fix.wind_speed_m_s),
+            margin_m=gate_m(site.sigma_m, fix.sigma_m),
+        )
+        if along is not None and (best is None or along < best.downwind_m):
+            best = Match(site, along)
     return best
 
 
@@ -95,6 +141,12 @@ def weighted_position(fixes: Sequence[SourceFix]) -> tuple[float, float, float]:
         scatter = float(np.average(east**2 + north**2, weights=weights)) / 2.0 / (len(fixes) - 1)
         return lon0, lat0, float(np.sqrt(max(formal, scatter)))
     return lon0, lat0, float(np.sqrt(formal))
+
+
+def _offset_m(site: SiteState, fix: SourceFix) -> tuple[float, float]:
+    """(east, north) metres from a site to a source point (local flat-earth, fine over a few km)."""
+    east = (fix.lon_deg - site.lon_deg) * METRES_PER_DEG_LAT * np.cos(np.deg2rad(site.lat_deg))
+    return float(east), float((fix.lat_deg - site.lat_deg) * METRES_PER_DEG_LAT)
 
 
 def _outline_covers(fix: SourceFix, site: SiteState, combined_sigma_m: float) -> bool:

@@ -9,8 +9,10 @@ refreshes each touched site's summary and raises alerts (``plumewatch.sites.stat
 Re-ingesting an overflight already stored (same scene name) changes nothing; one whose
 scene name is stored with another acquisition time is refused.
 
-A site's ``mean_emission_kg_h`` is for its primary gas (the one detected most often): the
-mean of its per-overflight rates, with the 1-sigma of that mean from the rates' own sigmas.
+A site's ``mean_emission_kg_h`` is for its primary gas (the one most often seen at the source
+itself, then most often detected, then covering most ground): the mean of its per-overflight
+rates, with the 1-sigma of that mean from the rates' own sigmas. Plumes that joined as downwind
+fragments (``PlumeRow.downwind_m``) count as detections but give the site neither position nor rate.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from plumewatch.errors import CatalogError
+from plumewatch.plumes.fragments import plausible_length_m
+from plumewatch.plumes.outline import downwind_unit
 from plumewatch.plumes.plume import Overflight, Plume
 from plumewatch.sites import spatial
 from plumewatch.sites.association import (
@@ -178,18 +182,37 @@ class Catalog:
         gases_before = {id(s): set(s.gases) for s in states}
         matched: dict[int, list[Plume]] = defaultdict(list)
         new_states: list[SiteState] = []
-        for plume in sorted(overflight.plumes, key=lambda p: (-p.ime_kg, p.plume_id)):
+        joined: dict[str, SiteState] = {}
+        downwind_m: dict[str, float] = {}
+        # Strongest first, and plumes lying inside another gas's plume after that plume.
+        for plume in sorted(overflight.plumes, key=lambda p: (bool(p.within_plume), -p.ime_kg, p.plume_id)):
             fix = SourceFix(
-                plume.source_lon_deg, plume.source_lat_deg, plume.source_sigma_m, plume.gas, plume.outline
+                plume.source_lon_deg,
+                plume.source_lat_deg,
+                plume.source_sigma_m,
+                plume.gas,
+                plume.outline,
+                plume.wind_from_deg,
+                plume.wind_speed_m_s,
             )
-            site = best_site(fix, states)
-            if site is None:
+            match = best_site(fix, states, host=joined.get(plume.within_plume or ""))
+            if match is None:
                 site = SiteState(None, fix.lon_deg, fix.lat_deg, fix.sigma_m, set())
                 states.append(site)
                 new_states.append(site)
                 gases_before[id(site)] = set()
+            else:
+                site = match.site
+                if match.downwind_m is not None:
+                    log.info(
+                        "%s joins a site %.0f m upwind as a downwind fragment",
+                        plume.plume_id,
+                        match.downwind_m,
+                    )
+                    downwind_m[plume.plume_id] = match.downwind_m
             site.gases.add(plume.gas)
             matched[id(site)].append(plume)
+            joined[plume.plume_id] = site
 
         next_number = session.scalar(select(func.count()).select_from(SiteRow)) + 1
         for number, state in enumerate(new_states, next_number):
@@ -214,7 +237,10 @@ class Catalog:
         for state in states:
             row = rows_by_state[id(state)]
             for plume in matched.get(id(state), []):
-                session.add(_plume_row(plume, row.id, overflight_row))
+                row_plume = _plume_row(
+                    plume, row.id, overflight_row, downwind_m=downwind_m.get(plume.plume_id)
+                )
+                session.add(row_plume)
         covers = prep(footprint)
         searched = set(overflight.gases)
         touched: list[tuple[SiteRow, SiteState]] = []
@@ -265,8 +291,20 @@ class Catalog:
         """Sites that the footprint may cover or a plume may belong to (bounding-box prefilter)."""
         west, south, east, north = overflight.footprint.bounds
         for plume in overflight.plumes:
-            west, east = min(west, plume.source_lon_deg), max(east, plume.source_lon_deg)
-            south, north = min(south, plume.source_lat_deg), max(north, plume.source_lat_deg)
+            points = [(plume.source_lon_deg, plume.source_lat_deg)]
+            if plume.wind_from_deg is not None:
+                # The site a downwind fragment belongs to may lie a plume length upwind of it.
+                reach_m = plausible_length_m(plume.wind_speed_m_s)
+                upwind = -reach_m * downwind_unit(plume.wind_from_deg) / METRES_PER_DEG_LAT
+                points.append(
+                    (
+                        plume.source_lon_deg + upwind[0] / np.cos(np.deg2rad(plume.source_lat_deg)),
+                        plume.source_lat_deg + upwind[1],
+                    )
+                )
+            for lon, lat in points:
+                west, east = min(west, lon), max(east, lon)
+                south, north = min(south, lat), max(north, lat)
         pad_lat = MAX_GATE_M / METRES_PER_DEG_LAT
         pad_lon = pad_lat / max(np.cos(np.deg2rad(max(abs(south), abs(north)))), 1e-6)
         clause = spatial.sites_in_bbox(
@@ -305,8 +343,10 @@ class Catalog:
     ) -> list[Alert]:
         """Recompute a site's position and summary from its stored history; returns the alerts now due."""
         plumes = session.scalars(select(PlumeRow).where(PlumeRow.site_pk == row.id)).all()
+        # A downwind fragment's source point is not the site's: it says nothing about where the site is.
+        fixes = [p for p in plumes if p.downwind_m is None] or plumes
         row.lon_deg, row.lat_deg, row.position_sigma_m = weighted_position(
-            [SourceFix(p.source_lon_deg, p.source_lat_deg, p.source_sigma_m, p.gas) for p in plumes]
+            [SourceFix(p.source_lon_deg, p.source_lat_deg, p.source_sigma_m, p.gas) for p in fixes]
         )
         visits = _visits(session, row.id)
         detections = [v for v in visits if v.detected]
@@ -314,7 +354,14 @@ class Catalog:
         for visit in detections:
             for gas in visit.detected_gases:
                 gas_counts[gas] += 1
-        row.gases = ",".join(sorted(gas_counts, key=lambda g: (-gas_counts[g], g)))
+        # The primary gas (listed first) is the one most often seen at the source itself, then the one
+        # whose plumes cover most ground (an echo in another gas's retrieval is smaller than its plume).
+        at_source = {(p.overflight_pk, p.gas) for p in plumes if p.downwind_m is None}
+        source_counts = {gas: sum(g == gas for _, g in at_source) for gas in gas_counts}
+        area = {gas: sum(p.area_m2 for p in plumes if p.gas == gas) for gas in gas_counts}
+        row.gases = ",".join(
+            sorted(gas_counts, key=lambda g: (-source_counts[g], -gas_counts[g], -area[g], g))
+        )
         row.status, row.status_reason = site_status(visits)
         row.flags = ",".join(site_flags(visits))
         row.n_detections = len(detections)
@@ -397,10 +444,14 @@ def _visits(session: Session, site_pk: int) -> list[Visit]:
 
 
 def _rates_by_overflight(plumes) -> dict[tuple[int, str], tuple[datetime, float, float]]:
-    """Per (overflight, gas): (time, summed rate kg/h, 1-sigma kg/h), only where every plume had a rate."""
+    """Per (overflight, gas): (time, summed rate kg/h, 1-sigma kg/h), where every source plume had a rate.
+
+    Downwind fragments are left out: their mass is part of a release whose source was not seen whole.
+    """
     grouped: dict[tuple[int, str], list[PlumeRow]] = defaultdict(list)
     for plume in plumes:
-        grouped[(plume.overflight_pk, plume.gas)].append(plume)
+        if plume.downwind_m is None:
+            grouped[(plume.overflight_pk, plume.gas)].append(plume)
     rates = {}
     for key, group in grouped.items():
         if all(p.emission_kg_h is not None for p in group):
@@ -416,7 +467,9 @@ def _check_overflight(overflight: Overflight) -> None:
         raise CatalogError(f"overflight {overflight.scene_name}: footprint is empty or invalid")
 
 
-def _plume_row(plume: Plume, site_pk: int, overflight: OverflightRow) -> PlumeRow:
+def _plume_row(
+    plume: Plume, site_pk: int, overflight: OverflightRow, *, downwind_m: float | None
+) -> PlumeRow:
     return PlumeRow(
         plume_id=plume.plume_id,
         site_pk=site_pk,
@@ -443,6 +496,7 @@ def _plume_row(plume: Plume, site_pk: int, overflight: OverflightRow) -> PlumeRo
         co_gases=",".join(plume.co_gases),
         tlp="amber",
         release_to="",
+        downwind_m=downwind_m,
     )
 
 
@@ -471,6 +525,19 @@ def _observation(obs: ObservationRow, overflight: OverflightRow, plumes: list[Pl
     if not obs.detected or not plumes:
         return Observation(overflight.acquired, overflight.scene_name, obs.gas, obs.detected)
     strongest = max(plumes, key=lambda p: p.ime_kg)
+    sources = [p for p in plumes if p.downwind_m is None]
+    if not sources:
+        return Observation(
+            overflight.acquired,
+            overflight.scene_name,
+            obs.gas,
+            True,
+            plume_id=strongest.plume_id,
+            max_ppmm=max(p.max_ppmm for p in plumes),
+            emission_note=f"only plume {strongest.plume_id}, {strongest.downwind_m:.0f} m downwind of the "
+            "site's source, was seen (a fragment, or inside another gas's plume): no emission rate",
+        )
+    plumes = sources
     rated = all(p.emission_kg_h is not None for p in plumes)
     return Observation(
         time=overflight.acquired,

@@ -129,6 +129,9 @@ class PlumeRow(Base):
     co_gases: Mapped[str] = mapped_column(String(400), default="")
     tlp: Mapped[str] = mapped_column(String(16), default="amber")
     release_to: Mapped[str] = mapped_column(String(400), default="")
+    # Metres downwind of the site's source, for a plume that joined it as a downwind fragment: its
+    # source point is not the site's and its mass is only part of the release (no position, no rate).
+    downwind_m: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     site: Mapped[SiteRow] = relationship(back_populates="plumes")
     overflight: Mapped[OverflightRow] = relationship()
