@@ -1,6 +1,7 @@
 """The partner API's endpoints: answers, filters, pagination, exports, tokens, rate limits, audit."""
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -153,3 +154,14 @@ def test_openapi_and_extension_schema(client):
         assert path in spec["paths"]
     schema = client.get("/stix/extensions/extension-definition--596925f0-5082-4a83-812d-ef8ea5b1a4f4")
     assert schema.status_code == 200 and schema.json()["title"] == "plumewatch emitting site"
+
+
+def test_api_docs_work_offline(client):
+    """Swagger UI and ReDoc load their scripts from the app itself, never from a CDN."""
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources and all(src.startswith("/") for src in sources), sources
+        for src in sources:
+            if not src.endswith((".png", "/openapi.json")):
+                assert client.get(src).status_code == 200, src

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi_offline import FastAPIOffline
 
 from plumewatch import __version__
 from plumewatch.api import products, routes, taxii
@@ -48,7 +49,8 @@ def create_app(
         yield
         store.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the package, not a CDN: field deployments are offline.
+    app = FastAPIOffline(
         title=settings.title,
         version=__version__,
         lifespan=lifespan,
