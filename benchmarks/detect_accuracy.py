@@ -101,8 +101,10 @@ def peer_env(threads: int) -> dict[str, str]:
     return env
 
 
-def run_mag1c(python: str, header: Path, threads: int, scratch: Path) -> tuple[np.ndarray, float]:
-    """mag1c's ppm·m map of one cube (NaN where it wrote no data) and its run time."""
+def run_mag1c(
+    python: str, header: Path, threads: int, scratch: Path, extra: tuple[str, ...] = ()
+) -> tuple[np.ndarray, float]:
+    """mag1c's ppm·m map of one cube (NaN where it wrote no data) and its run time; ``extra``: options."""
     data = Path(str(header)[: -len(".hdr")] + ".img")
     link = scratch / "cube.img"
     for path, target in ((link, data), (scratch / "cube.img.hdr", header)):
@@ -110,7 +112,7 @@ def run_mag1c(python: str, header: Path, threads: int, scratch: Path) -> tuple[n
         path.symlink_to(target)
     out, npy = scratch / "mag1c_out", scratch / "mag1c.npy"
     args = [python, str(PEERS / "run_mag1c.py"), str(npy), "--", str(link), "--out", str(out), "-o", "-q"]
-    args += ["--use-wavelength-range", "2122", "2488"]
+    args += ["--use-wavelength-range", "2122", "2488", *extra]
     result = subprocess.run(args, env=peer_env(threads), capture_output=True, text=True, check=True)
     seconds = float(result.stdout.split("mag1c_seconds")[-1].split()[0])
     values = np.load(npy)

@@ -26,7 +26,7 @@
    background and the share of background pixels with z > 4; then a blackbody ground at the
    air temperature, where the plume is invisible.
 
-The seeds given are held out: nothing in the detector was tuned on them (development used seed 4).
+The seeds given are held out: nothing in the detector was tuned on them (development used seeds 4-6).
 """
 
 from __future__ import annotations
@@ -258,6 +258,70 @@ def contrast_sweep(seed: int = 0, lines: int = 120, samples: int = 40) -> list[d
     return results
 
 
+def synthetic_scene(wl, fwhm, rng, lines, samples, contrast_k, columns: dict) -> Scene:
+    """A HyTES scene of soil and plants ``contrast_k`` warmer than a 300 K air, with ``columns`` plumes."""
+    spec = get_sensor("hytes")
+    air_k = 300.0
+    plants = np.clip(ndimage.gaussian_filter(rng.standard_normal((lines, samples)), 3) * 3 + 0.3, 0, 1)
+    emissivity = plants[..., None] * 0.985 + (1 - plants[..., None]) * (1 - soil_spectrum(wl))
+    spread = 1.0 + 0.2 * ndimage.gaussian_filter(rng.standard_normal((lines, samples)), 2) * 3
+    clean = lwir_radiance(
+        air_k + contrast_k * spread,
+        emissivity,
+        wl,
+        fwhm,
+        plume_temperature_k=air_k,
+        columns_ppmm=columns,
+        atmosphere_transmittance=0.9,
+        air_temperature_k=air_k,
+    )
+    radiance = clean + spec.noise_sigma(clean) * rng.standard_normal(clean.shape)
+    return Scene(
+        name="library",
+        path=Path("library.img"),
+        radiance=da.from_array(radiance.astype(np.float32), chunks=(lines, -1, -1)),
+        wavelength_nm=wl,
+        fwhm_nm=fwhm,
+        radiance_units=spec.radiance_units,
+        sensor="hytes",
+        view_zenith_deg=0.0,
+        attrs={"plume_temperature_k": air_k},
+    )
+
+
+def library_sweep(seeds=(0, 1, 2, 3, 4), lines: int = 80, samples: int = 40) -> dict:
+    """Part 4: each library gas alone on the synthetic scene: accuracy and identification."""
+    from plumewatch.spectra import library_gases
+
+    spec = get_sensor("hytes")
+    wl, fwhm = spec.wavelength_nm, spec.fwhm_nm
+    yy, xx = np.mgrid[0:lines, 0:samples]
+    shape = np.exp(-0.5 * ((yy - lines / 2) ** 2 + (xx - samples / 2) ** 2) / 4.0**2)
+    out = {}
+    for gas in library_gases("lwir"):
+        peak_k = float(np.nanmax(unit_absorption(gas, wl, fwhm)))
+        truth = np.round(0.6 / peak_k * shape, 3)
+        ratios = {"0.2-1.0": [], "0.02-0.2": []}
+        right = plume = 0
+        for seed in seeds:
+            scene = synthetic_scene(wl, fwhm, np.random.default_rng(seed), lines, samples, 10.0, {gas: truth})
+            everything = detect_scene(scene, ["auto"])
+            estimate = everything[gas].enhancement_ppmm
+            depth = truth * peak_k
+            for band, (lo, hi) in (("0.2-1.0", (0.2, 1.0)), ("0.02-0.2", (0.02, 0.2))):
+                pick = (depth >= lo) & (depth < hi)
+                ratios[band] += list(estimate[pick] / truth[pick])
+            index, _, names = identify_scene(scene, everything)
+            core = depth >= 0.1
+            plume += int(core.sum())
+            right += int((index[core] == names.index(gas) + 1).sum())
+        out[gas] = {
+            **{f"median_ratio_tau_{b}": round(float(np.median(r)), 3) for b, r in ratios.items()},
+            "identified": round(right / plume, 3),
+        }
+    return out
+
+
 def main() -> None:
     """Run the three parts and print (and optionally write) the results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -270,6 +334,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pw-thermal-") as work:
         results = run_surveys(args.seeds, args.passes, args.lines, args.samples, Path(work))
     results["contrast_sweep"] = contrast_sweep()
+    results["library_sweep"] = library_sweep()
     results["seeds"] = args.seeds
     text = json.dumps(results, indent=1)
     print(text)

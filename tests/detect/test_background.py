@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from plumewatch.detect.background import Background, ColumnStats, PixelSums, merge_all, replace_pixels
+from plumewatch.detect.background import (
+    Background,
+    ColumnStats,
+    PixelSums,
+    column_parts,
+    merge_all,
+    replace_pixels,
+)
 from plumewatch.detect.shrinkage import shrink_covariance
 
 
@@ -29,6 +36,49 @@ def test_grouped_statistics_pool_columns(synthetic):
     pixels = cube[:, 3:6].reshape(-1, 8).astype(np.float64)
     np.testing.assert_allclose(grouped.mean[1], pixels.mean(axis=0), rtol=1e-6)
     np.testing.assert_allclose(grouped.covariance[1], np.cov(pixels.T, bias=True), rtol=1e-4, atol=1e-9)
+
+
+def test_groups_of_unequal_width_pool_their_columns(synthetic):
+    cube = synthetic(5, lines=40, samples=9, bands=6).radiance
+    group_of_column = np.array([0, 1, 1, 1, 2, 2, 2, 2, 3])
+    grouped = ColumnStats.from_block(cube.copy()).grouped(group_of_column)
+    for group in range(4):
+        pixels = cube[:, group_of_column == group].reshape(-1, 6).astype(np.float64)
+        np.testing.assert_allclose(grouped.count[group], len(pixels))
+        np.testing.assert_allclose(grouped.mean[group], pixels.mean(axis=0), rtol=1e-6)
+        np.testing.assert_allclose(
+            grouped.covariance[group], np.cov(pixels.T, bias=True), rtol=1e-4, atol=1e-9
+        )
+
+
+def test_in_place_merge_equals_merge_and_reuses_the_scatter(synthetic):
+    cube = synthetic(6, lines=60, samples=4, bands=7).radiance
+    a = ColumnStats.from_block(cube[:25].copy())
+    b = ColumnStats.from_block(cube[25:].copy())
+    expected = a.merge(b)
+    scatter = a.scatter
+    merged = a.merge(b, in_place=True)
+    assert merged.scatter is scatter
+    np.testing.assert_array_equal(merged.scatter, expected.scatter)
+    np.testing.assert_array_equal(merged.mean, expected.mean)
+
+
+def test_pixel_sums_from_parts_equal_sums_of_the_pixels(synthetic):
+    cube = synthetic(7, lines=80, samples=5, bands=6).radiance.astype(np.float64)
+    reference = cube.mean(axis=0)
+    rng = np.random.default_rng(1)
+    lines, samples = np.nonzero(rng.random(cube.shape[:2]) < 0.2)
+    half = len(lines) // 2
+    at_once, in_parts = PixelSums.about(reference), PixelSums.about(reference)
+    at_once.add(cube[lines, samples], samples)
+    for part in (slice(None, half), slice(half, None)):  # e.g. two blocks' tasks
+        in_parts.add_parts(column_parts(cube[lines[part], samples[part]], samples[part], reference))
+    np.testing.assert_array_equal(in_parts.count, np.bincount(samples, minlength=5))
+    np.testing.assert_allclose(in_parts.total, at_once.total, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(in_parts.outer, at_once.outer, rtol=1e-12, atol=1e-12)
+    deviation = cube[lines, samples] - reference[samples]
+    column = samples == 2
+    np.testing.assert_allclose(at_once.outer[2], deviation[column].T @ deviation[column], rtol=1e-12)
 
 
 def test_dead_band_and_empty_column_survive(synthetic):

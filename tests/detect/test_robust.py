@@ -1,8 +1,11 @@
 """Which pixels leave the background: plume bodies yes, gas-like clutter without a plume's shape no."""
 
+import warnings
+
 import numpy as np
 
 from plumewatch.detect.robust import FLAG_SIGMA, MIN_CORE_PIXELS, STRONG_SIGMA, plume_flags, shape_test_pixels
+from plumewatch.detect.run import column_nanmedian, remove_column_offset
 
 P = 70  # live bands
 
@@ -72,3 +75,20 @@ def test_residuals_are_read_only_where_shape_test_pixels_says():
         z, np.where(needed, excess, np.nan), np.where(needed, explained, np.nan), np.full(50, P)
     )
     np.testing.assert_array_equal(full, sparse)
+
+
+def test_column_median_matches_numpy_nanmedian():
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(101, 7)).astype(np.float32)
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[:, 2] = np.nan  # no valid pixel
+    values[:-1, 4] = np.nan  # one valid pixel
+    values[:50, 5] = np.nan  # an even count
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmedian(values, axis=0)
+    np.testing.assert_array_equal(column_nanmedian(values), expected)
+    plume = np.zeros(values.shape, dtype=bool)
+    plume[:30, 0] = True
+    shifted = remove_column_offset(values + 5.0, plume)
+    assert abs(np.nanmedian(shifted[30:, 0])) < 1e-5

@@ -30,7 +30,7 @@ PLUMES = (("nh3", 16, 12, 550.0), ("acetone", 44, 28, 750.0))
 SHAPE = (60, 39)  # three whole column groups of 13
 
 
-def thermal_cube(seed: int = 0, *, warming_k: float = 12.0, blackbody: bool = False):
+def thermal_cube(seed: int = 0, *, warming_k: float = 12.0, blackbody: bool = False, plumes=PLUMES):
     """(radiance (lines, samples, 256) float32, {gas: true column}) of a small HyTES scene.
 
     Soil and plants, ground ``warming_k`` above the air with 30 % smooth spread, grey air
@@ -48,7 +48,7 @@ def thermal_cube(seed: int = 0, *, warming_k: float = 12.0, blackbody: bool = Fa
         emissivity, surface_k = np.ones_like(emissivity), np.full(SHAPE, AIR_K)
     yy, xx = np.mgrid[0:lines, 0:samples]
     truths = {}
-    for gas, line, sample, peak in PLUMES:
+    for gas, line, sample, peak in plumes:
         truths[gas] = np.round(peak * np.exp(-0.5 * ((yy - line) ** 2 + (xx - sample) ** 2) / 3.0**2))
     clean = lwir_radiance(
         surface_k,
@@ -154,6 +154,16 @@ def test_auto_writes_every_gas_and_the_identity_products(auto_run):
         assert src.nodata == -9999
         index = src.read(1)
     assert np.all(index == np.round(index)) and index.min() >= 0 and index.max() <= len(gases)
+
+
+def test_optically_thick_plumes_are_not_underestimated():
+    # NH3 at 3000 ppm·m peak: optical depth ~3 in its strongest band, well past the linear regime
+    radiance, truths = thermal_cube(1, plumes=(("nh3", 16, 12, 3000.0), ("acetone", 44, 28, 750.0)))
+    column = detect_scene(as_scene(radiance, plume_temperature_k=AIR_K), ["nh3"])["nh3"].enhancement_ppmm
+    truth = truths["nh3"]
+    for lo, hi in ((300.0, 1000.0), (1000.0, 3001.0)):
+        pick = (truth >= lo) & (truth < hi)
+        assert np.median(column[pick] / truth[pick]) == pytest.approx(1.0, abs=0.12)
 
 
 def test_no_thermal_contrast_gives_a_bounded_estimate_and_a_wide_uncertainty():

@@ -71,3 +71,32 @@ def test_short_plume_has_no_flux_and_says_why():
         wind_speed_m_s=3.0,
     )
     assert rate.emission_kg_h is None and "transects" in rate.note
+
+
+def banded_plume(outer_ppmm: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(enhancement, along, ring) of a plume 200 m long: 1000 ppm·m in the mask, ``outer_ppmm`` beyond it."""
+    along = np.tile(np.arange(0, 200, 5.0), 7)
+    ring = np.repeat([3, 2, 1, 0, 1, 2, 3], 40)
+    enhancement = np.where(ring == 0, 1000.0, outer_ppmm / ring.clip(1))
+    return enhancement, along, ring
+
+
+@pytest.mark.parametrize("outer_ppmm", [0.0, 400.0])
+def test_flux_masking_term_is_the_spread_over_the_transects_reach(outer_ppmm):
+    enhancement, along, ring = banded_plume(outer_ppmm)
+    options = dict(
+        pixel_area_m2=25.0,
+        transect_width_m=10.0,
+        wind_speed_m_s=3.0,
+        wind_sigma_m_s=0.0,
+        wind=EffectiveWind(1.0, 0.0, 0.0),
+    )
+    without = cross_sectional_flux(enhancement[ring <= 2], along[ring <= 2], "ch4", **options)
+    with_ring = cross_sectional_flux(enhancement, along, "ch4", ring_px=ring, region_px=2, **options)
+    assert with_ring.emission_kg_h == pytest.approx(without.emission_kg_h)
+    # Transects one pixel narrower lose the ring-2 pixels, one wider gain the ring-3 pixels: four of
+    # each per 10 m transect (two columns, one each side, two pixels along).
+    per_ppmm = 3.0 * kg_m2_per_ppmm("ch4") * 25.0 / 10.0 * 3600.0
+    masking = 0.5 * per_ppmm * 4 * (outer_ppmm / 2 + outer_ppmm / 3)
+    assert with_ring.sigma_kg_h == pytest.approx(np.hypot(without.sigma_kg_h, masking))
+    assert (with_ring.sigma_kg_h > without.sigma_kg_h) == (outer_ppmm > 0)

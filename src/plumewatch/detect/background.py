@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import lapack
 
 from plumewatch.detect.shrinkage import shrink_covariance
 
@@ -60,9 +61,14 @@ class ColumnStats:
         scatter = np.matmul(block.transpose(1, 2, 0), block.transpose(1, 0, 2)).astype(np.float64)
         return cls(count=count, mean=mean32.astype(np.float64), scatter=scatter)
 
-    def merge(self, other: ColumnStats) -> ColumnStats:
-        """Statistics of the union of two disjoint pixel sets (Chan et al. pairwise update)."""
-        return _combine(self.count, self.mean, self.scatter, other.count, other.mean, other.scatter)
+    def merge(self, other: ColumnStats, *, in_place: bool = False) -> ColumnStats:
+        """Statistics of the union of two disjoint pixel sets (Chan et al. pairwise update).
+
+        ``in_place``: the result takes over this object's scatter array (for partial statistics used
+        once, as in a reduction tree), which saves allocating and filling a fresh one.
+        """
+        out = self.scatter if in_place else None
+        return _combine(self.count, self.mean, self.scatter, other.count, other.mean, other.scatter, out)
 
     def grouped(self, group_of_column: np.ndarray) -> GroupStats:
         """Pool columns into groups; ``group_of_column`` must be non-decreasing (neighbouring columns)."""
@@ -78,8 +84,8 @@ class ColumnStats:
         safe = np.maximum(count, 1.0)
         mean = np.add.reduceat(self.count[:, None] * self.mean, starts, axis=0) / safe[:, None]
         deviation = (self.mean - mean[group_of_column]) * np.sqrt(self.count)[:, None]
-        scatter = np.add.reduceat(self.scatter, starts, axis=0)
-        scatter += np.add.reduceat(deviation[:, :, None] * deviation[:, None, :], starts, axis=0)
+        scatter = _sum_runs(self.scatter, starts)
+        scatter += _sum_runs(deviation[:, :, None] * deviation[:, None, :], starts)
         return GroupStats(
             group_of_column=np.asarray(group_of_column),
             count=count,
@@ -88,13 +94,27 @@ class ColumnStats:
         )
 
 
-def _combine(na, ma, sa, nb, mb, sb) -> ColumnStats:
+def _sum_runs(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``np.add.reduceat(values, starts, axis=0)`` for increasing ``starts``, added in the same order.
+
+    One vectorised step per position within the runs (runs are a few columns long): NumPy's
+    reduceat along a leading axis is some 20x slower on (samples, bands, bands) arrays.
+    """
+    lengths = np.diff(np.r_[starts, len(values)])
+    total = values[starts]  # a copy
+    for step in range(1, int(lengths.max(initial=1))):
+        longer = lengths > step
+        total[longer] += values[starts[longer] + step]
+    return total
+
+
+def _combine(na, ma, sa, nb, mb, sb, out: np.ndarray | None = None) -> ColumnStats:
     n = na + nb
     safe = np.maximum(n, 1.0)
     delta = mb - ma
     mean = ma + delta * (nb / safe)[:, None]
     scaled = delta * np.sqrt(na * nb / safe)[:, None]
-    scatter = sa + sb
+    scatter = np.add(sa, sb, out=out)
     scatter += scaled[:, :, None] * scaled[:, None, :]
     return ColumnStats(count=n, mean=mean, scatter=scatter)
 
@@ -162,17 +182,15 @@ class Background:
         return cls(stats.group_of_column, stats.count, mean, shrunk, _cholesky(shrunk), rho, usable, band_ok)
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
-        """C^-1 rhs per group for rhs (groups, bands, m), by two solves with the Cholesky factor.
+        """C^-1 rhs per group for rhs (groups, bands, m), by two triangular solves with the Cholesky factor.
 
-        NumPy's batched solver loops over the groups in C (SciPy's triangular solver loops in Python).
+        LAPACK's potrs per group: NumPy's batched solver would factorise each triangle again (LU).
         """
-        half = np.linalg.solve(self.cholesky, rhs)
-        return np.linalg.solve(self.cholesky.transpose(0, 2, 1), half)
+        return np.stack([lapack.dpotrs(c, r, lower=1)[0] for c, r in zip(self.cholesky, rhs, strict=True)])
 
     def whitener(self) -> np.ndarray:
         """L^-1 per group (groups, bands, bands): |L^-1 (x - mu)|^2 is the Mahalanobis distance."""
-        eye = np.broadcast_to(np.eye(self.mean.shape[1]), self.cholesky.shape)
-        return np.linalg.solve(self.cholesky, eye)
+        return np.stack([lapack.dtrtri(c, lower=1)[0] for c in self.cholesky])
 
 
 def _cholesky(cov: np.ndarray) -> np.ndarray:
@@ -219,12 +237,31 @@ class PixelSums:
 
     def add(self, spectra: np.ndarray, columns: np.ndarray) -> None:
         """Add pixels: ``spectra`` (n, bands) in ``columns`` (n,)."""
-        deviation = np.vstack([spectra - self.reference[columns], np.zeros((1, spectra.shape[1]))])
-        for present, index in column_batches(columns):
-            batch = deviation[index]  # (g, m, bands), the padding rows zero
-            self.total[present] += batch.sum(axis=1)
-            self.outer[present] += np.matmul(batch.transpose(0, 2, 1), batch)
-        self.count += np.bincount(columns, minlength=len(self.count))
+        self.add_parts(column_parts(spectra, columns, self.reference))
+
+    def add_parts(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        """Add the per-column sums of ``column_parts`` (made elsewhere: in the dask task of a block)."""
+        for present, count, total, outer in parts:
+            self.count[present] += count
+            self.total[present] += total
+            self.outer[present] += outer
+
+
+def column_parts(
+    spectra: np.ndarray, columns: np.ndarray, reference: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Sums of pixels ``spectra`` (n, bands) in ``columns`` (n,) about ``reference`` (samples, bands).
+
+    Returns [(columns (g,), pixel counts (g,), sums of deviations (g, bands), sums of their outer
+    products (g, bands, bands))], one entry per batch of ``column_batches``: only the columns present.
+    """
+    deviation = np.vstack([spectra - reference[columns], np.zeros((1, spectra.shape[1]))])
+    parts = []
+    for present, index in column_batches(columns):
+        batch = deviation[index]  # (g, m, bands), the padding rows zero
+        count = np.count_nonzero(index >= 0, axis=1)
+        parts.append((present, count, batch.sum(axis=1), np.matmul(batch.transpose(0, 2, 1), batch)))
+    return parts
 
 
 def column_batches(columns: np.ndarray, size: int = 32) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -256,7 +293,8 @@ def replace_pixels(stats: ColumnStats, removed: PixelSums, added: PixelSums | No
     """
     count, total, scatter = stats.count - removed.count, -removed.total, stats.scatter - removed.outer
     if added is not None:
-        count, total, scatter = count + added.count, total + added.total, scatter + added.outer
+        count, total = count + added.count, total + added.total
+        scatter += added.outer
     shift = total / np.maximum(count, 1.0)[:, None]
     scatter -= count[:, None, None] * shift[:, :, None] * shift[:, None, :]
     return ColumnStats(count=count, mean=stats.mean + shift, scatter=scatter)

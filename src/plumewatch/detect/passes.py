@@ -5,8 +5,9 @@ radiance once, keeps the prepared block in a scratch folder and reduces it to pe
 statistics. Every later pass (apply the filters, the shape test of
 the pixels that may be plume, the statistics of flagged pixels) reads the prepared block back
 instead of converting the scene's bands again. Without a scratch folder (on a dask.distributed
-cluster, whose workers need not share a disk) a later pass prepares the block from the scene
-again, with pass 1's masks, which gives the same block.
+cluster, whose workers need not share a disk, or with a single later pass) a later pass prepares
+the block from the scene again, with pass 1's masks, which gives the same block (in radiance
+space it reads the scene's block as it is: the filters give the same numbers in either layout).
 
 Blocks live column-major, (samples, lines, bands) in memory, and are handed to the filters as
 (lines, samples, bands) views: each detector column is one contiguous (lines, bands) matrix, so
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plumewatch.detect.background import ColumnStats
+from plumewatch.detect.background import ColumnStats, column_parts
 from plumewatch.detect.cluster import ClusterModel
 from plumewatch.detect.exact import LOG_FLOOR, ExactFilter
 from plumewatch.detect.masks import MASK_NAMES, MaskPlan, compute_masks
@@ -48,15 +49,13 @@ def prepare(
         excluded = excluded | flags["nodata"]
     storage = np.empty((raw.shape[1], raw.shape[0], raw.shape[2]), dtype=np.float32)
     block = storage.transpose(1, 0, 2)
+    np.copyto(block, raw)
     if log_space and all_positive:
-        np.log(raw, out=block)  # the copy into column-major order and the logarithm in one pass
+        np.log(storage, out=storage)  # on contiguous memory: the vectorised loop, 2x a transposing log
     elif log_space:
-        np.copyto(block, raw)
         positive = block > 0
         np.log(block, out=block, where=positive)
         block[~positive & ~np.isnan(block)] = LOG_FLOOR
-    else:
-        np.copyto(block, raw)
     return block, flags, excluded
 
 
@@ -78,6 +77,8 @@ def load(source: Source, log_space: bool, excluded: np.ndarray) -> np.ndarray:
     """The prepared block of ``source``: read back from its scratch file, or prepared again."""
     if isinstance(source, str):  # mapped, not copied: the passes only read it, some only a few pixels
         return np.load(source, mmap_mode="r").transpose(1, 0, 2)
+    if not log_space:  # the passes only read it: the scene's block as it is, not a column-major copy
+        return np.asarray(source, dtype=np.float32)
     return prepare(source, log_space, excluded=excluded)[0]
 
 
@@ -125,10 +126,16 @@ def shape_terms(
     return [f.shape_terms(pixels, samples) for f in filters]
 
 
-def flagged_pixels(
-    source: Source, excluded: np.ndarray, flagged: np.ndarray, columns, models, log_space: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(column of each, spectra [, spectra without the gas]) of the flagged, unmasked pixels of a block.
+def flagged_sums(
+    source: Source,
+    excluded: np.ndarray,
+    flagged: np.ndarray,
+    columns,
+    models,
+    log_space: bool,
+    reference: np.ndarray,
+) -> tuple[list, list | None]:
+    """Sums (``column_parts`` about ``reference``) of a block's flagged, unmasked pixels [, without the gas].
 
     ``columns`` (gases, lines, samples): the gas columns to take out of those pixels (log radiance
     minus ln R(a) of each gas), or None to leave them out of the background altogether.
@@ -136,14 +143,14 @@ def flagged_pixels(
     block = load(source, log_space, excluded)
     lines, samples = np.nonzero(flagged & ~excluded)  # no-data pixels are excluded: all finite
     pixels = block[lines, samples].astype(np.float64)
+    found = column_parts(pixels, samples, reference)
     if columns is None:
-        return samples, pixels, None
-    cleaned = pixels.copy()
-    for model, column in zip(models, columns, strict=True):
+        return found, None
+    for model, column in zip(models, columns, strict=True):  # ``pixels`` are summed: change them in place
         grid, table = model.exact_grid_ppmm, model.exact_log_ratio
         amount = column[lines, samples]
         node = np.clip(np.searchsorted(grid, amount, side="right") - 1, 0, len(grid) - 2)
         weight = np.clip((amount - grid[node]) / (grid[node + 1] - grid[node]), 0.0, 1.0)[:, None]
         signal = (1.0 - weight) * table[node] + weight * table[node + 1]
-        cleaned[:, model.local_index] -= signal
-    return samples, pixels, cleaned
+        pixels[:, model.local_index] -= signal
+    return found, column_parts(pixels, samples, reference)

@@ -20,7 +20,6 @@ import logging
 import math
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import dask
@@ -52,7 +51,7 @@ DEFAULT_METHOD = "exact"
 CHUNK_BYTES = 48 * 2**20
 PIXELS_PER_BAND = 3  # a column group pools columns until it has this many pixels per band
 CLUSTER_SAMPLE_LINES = 2000
-FLAGGED_BLOCKS_AT_ONCE = 8  # the flagged pixels of this many blocks are in memory at a time
+FLAGGED_BLOCKS_AT_ONCE = 4  # the flagged pixels' per-column sums of this many blocks are in memory at a time
 # Refits without the plume pixels the previous fit found (exact: with the spectral-shape test).
 ROBUST_ITERATIONS = {"exact": 2, "sparse": 1}
 
@@ -70,8 +69,8 @@ def detect_scene(
     """Per-gas Retrievals (enhancement and 1-sigma uncertainty, ppm·m, plus albedo) for a scene.
 
     ``gases`` may be ``["auto"]``: every library gas the scene's bands cover. With a local
-    scheduler the prepared blocks are kept in a scratch folder under the system's temporary
-    directory (``TMPDIR``) between passes, about as large as the gas bands in float32.
+    scheduler, methods that refit keep the prepared blocks in a scratch folder under the system's
+    temporary directory (``TMPDIR``) between passes, about as large as the gas bands in float32.
     """
     method = method or DEFAULT_METHOD
     if method not in METHODS:
@@ -114,7 +113,9 @@ def detect_scene(
 
     # dask's workers run the blocks in parallel: BLAS threads inside them would only compete for the
     # same cores (as on dask.distributed workers, BLAS runs single-threaded), and a fit is many small solves.
-    with _scratch_folder() as keep, threadpool_limits(limits=1, user_api="blas"):
+    iterations = ROBUST_ITERATIONS.get(method, 0)
+    # One later pass (no refits) reads the scene again: cheaper than writing and reading a scratch copy.
+    with _scratch_folder(iterations > 0) as keep, threadpool_limits(limits=1, user_api="blas"):
         stats, counts, masked, sources = _first_pass(blocks, masks, classes, log_space, keep)
         if counts["usable_pixels"] == 0:
             raise InputFileError(scene.path, "no usable pixel: every pixel is no-data or masked")
@@ -143,7 +144,6 @@ def detect_scene(
         runs = _Runs(sources, masked, first_lines, log_space)
         filters = fit(pooled)
         values = runs.apply(filters)
-        iterations = ROBUST_ITERATIONS.get(method, 0)
         flagged = np.zeros((len(models), lines, samples), dtype=bool)  # per gas
         for _ in range(iterations):
             # Plume pixels inflate the background covariance along the gas and shift its mean: refit
@@ -211,10 +211,21 @@ def remove_column_offset(enhancement_ppmm: np.ndarray, plume: np.ndarray | None 
     a plume blown along the flight line can fill much of a column.
     """
     background = enhancement_ppmm if plume is None else np.where(plume, np.nan, enhancement_ppmm)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
-        offset = np.nanmedian(background, axis=0)
-    return enhancement_ppmm - np.nan_to_num(offset)[None, :]
+    return enhancement_ppmm - np.nan_to_num(column_nanmedian(background))[None, :]
+
+
+def column_nanmedian(values: np.ndarray) -> np.ndarray:
+    """(samples,) median of each column of (lines, samples) ``values`` over its non-NaN entries, NaN if none.
+
+    The same values as ``np.nanmedian(values, axis=0)``, from one sort (NaN sorts last) instead of a
+    Python-level loop over the columns that hold a NaN.
+    """
+    ordered = np.sort(values, axis=0)
+    count = np.count_nonzero(~np.isnan(values), axis=0)
+    columns = np.arange(values.shape[1])
+    low, high = np.maximum((count - 1) // 2, 0), np.minimum(count // 2, max(len(values) - 1, 0))
+    middle = 0.5 * (ordered[low, columns] + ordered[high, columns])
+    return np.where(count > 0, middle, np.nan)
 
 
 def _fit_filter(method, background, model, block_bands, noise, classes, class_stats, shrinkage):
@@ -263,9 +274,9 @@ def _lines_per_block(source_chunks: tuple[int, ...], line_bytes: int, chunk_byte
 
 
 @contextlib.contextmanager
-def _scratch_folder():
-    """A folder for the prepared blocks, removed afterwards; None on a dask.distributed cluster."""
-    if not _scheduler_is_local():
+def _scratch_folder(wanted: bool = True):
+    """A folder for the prepared blocks, removed afterwards; None if not ``wanted`` or on a dask cluster."""
+    if not wanted or not _scheduler_is_local():
         yield None
         return
     with tempfile.TemporaryDirectory(prefix="plumewatch-detect-") as folder:
@@ -295,7 +306,7 @@ def _first_pass(blocks, masks, classes: ClusterModel | None, log_space: bool, ke
 
 
 def _merge(a, b):
-    stats = [x.merge(y) for x, y in zip(a[0], b[0], strict=True)]
+    stats = [x.merge(y, in_place=True) for x, y in zip(a[0], b[0], strict=True)]  # each part is merged once
     return stats, {k: a[1][k] + b[1][k] for k in a[1]}
 
 
@@ -338,23 +349,24 @@ class _Runs:
     def flagged_sums(self, flagged: np.ndarray, columns, reference: np.ndarray, models):
         """(sums of the flagged pixels, of them without their gas columns or None), about ``reference``.
 
-        The blocks' flagged pixels come back a few blocks at a time and are summed as they come.
+        Each block's task sums its own flagged pixels per column; the sums of a few blocks at a
+        time come back and are added up as they come.
         """
         found = PixelSums.about(reference)
         without_gas = None if columns is None else PixelSums.about(reference)
         per_block = (flagged,) if columns is None else (flagged, columns)
-        task = passes.flagged_pixels if columns is not None else _flagged_pixels_as_they_are
-        calls = self._calls(task, models, self.log_space, per_block=per_block)
+        task = passes.flagged_sums if columns is not None else _flagged_sums_as_they_are
+        calls = self._calls(task, models, self.log_space, reference, per_block=per_block)
         for start in range(0, len(calls), FLAGGED_BLOCKS_AT_ONCE):
-            for samples, pixels, cleaned in dask.compute(*calls[start : start + FLAGGED_BLOCKS_AT_ONCE]):
-                found.add(pixels, samples)
+            for as_they_are, cleaned in dask.compute(*calls[start : start + FLAGGED_BLOCKS_AT_ONCE]):
+                found.add_parts(as_they_are)
                 if without_gas is not None:
-                    without_gas.add(cleaned, samples)
+                    without_gas.add_parts(cleaned)
         return found, without_gas
 
 
-def _flagged_pixels_as_they_are(source, excluded, flagged, models, log_space):
-    return passes.flagged_pixels(source, excluded, flagged, None, models, log_space)
+def _flagged_sums_as_they_are(source, excluded, flagged, models, log_space, reference):
+    return passes.flagged_sums(source, excluded, flagged, None, models, log_space, reference)
 
 
 def _tree(parts: list[Delayed], merge) -> Delayed:

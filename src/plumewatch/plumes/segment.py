@@ -108,7 +108,7 @@ def segment_plumes(
             continue
         kept.append((mask, albedo_r))
 
-    def locate(mask: np.ndarray) -> tuple[tuple[int, int], tuple[np.ndarray, np.ndarray], LineWind]:
+    def locate(mask: np.ndarray) -> tuple[tuple[int, int], tuple[np.ndarray, ...], LineWind]:
         return _locate(
             mask, valid, smoothed_enhancement, lon_deg, lat_deg, line, site_winds, pixel_size_m, config
         )
@@ -134,7 +134,7 @@ def segment_plumes(
             wind_sigma_m_s=wind.speed_sigma_m_s,
             wind=ime_wind,
         )
-        region, along_m = along_region
+        region, along_m, ring_px = along_region
         flux = (
             cross_sectional_flux(
                 enhancement[region],
@@ -145,6 +145,8 @@ def segment_plumes(
                 wind_speed_m_s=wind.speed_m_s,
                 wind_sigma_m_s=wind.speed_sigma_m_s,
                 wind=csf_wind,
+                ring_px=ring_px,
+                region_px=config.region_px,
             )
             if wind.from_deg is not None
             else None
@@ -291,8 +293,12 @@ def identification_confidence(ime_kg: float, ime_noise_kg: float, albedo_r: floa
 def _source_and_along(
     mask, valid, smoothed_enhancement, lon_deg, lat_deg, wind_from_deg, pixel_size_m, config
 ):
-    """Source pixel (line, sample) at the upwind end, and the plume region's downwind distances (m)."""
-    region = ndimage.binary_dilation(mask, structure=EIGHT_CONNECTED, iterations=config.region_px) & valid
+    """Source pixel (line, sample) at the upwind end, and the plume region's downwind distances (m).
+
+    The region reaches one pixel beyond ``config.region_px`` around the mask; each of its pixels
+    comes with its distance in pixels from the mask (0 inside) so that the flux can vary its reach.
+    """
+    region = ndimage.binary_dilation(mask, structure=EIGHT_CONNECTED, iterations=config.region_px + 1) & valid
     origin = (float(np.mean(lon_deg[mask])), float(np.mean(lat_deg[mask])))
     east, north = local_metres(lon_deg[region], lat_deg[region], origin)
     in_mask = mask[region]
@@ -315,7 +321,9 @@ def _source_and_along(
     source_index = np.argmax(np.where(tip, weights, -np.inf))
     rows, cols = np.nonzero(region)
     source_rc = (rows[source_index], cols[source_index])
-    return source_rc, (region, along - along[source_index])
+    box = ndimage.find_objects(region.astype(np.int8))[0]
+    ring_px = ndimage.distance_transform_cdt(~mask[box], metric="chessboard")[region[box]]
+    return source_rc, (region, along - along[source_index], ring_px)
 
 
 def _smooth(values: np.ndarray, valid: np.ndarray, size: int) -> np.ndarray:

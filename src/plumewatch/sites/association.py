@@ -3,9 +3,12 @@
 A plume joins the known site that scores best, if any passes its gate:
 
 - same gas: the plume's source lies within ``GATE_SIGMAS`` combined 1-sigma of the site
-  (bounded to [``MIN_GATE_M``, ``MAX_GATE_M``]), or the plume's outline, widened by that
-  1-sigma, covers the site and the source is within ``MAX_GATE_M`` (a source point placed
-  downwind of the true source still covers it);
+  (bounded to [``MIN_GATE_M``, ``max_gate_m``]), or the plume's outline, widened by that
+  1-sigma, covers the site and the source is within ``max_gate_m`` (a source point placed
+  downwind of the true source still covers it). ``max_gate_m`` is ``MAX_GATE_M``, which keeps
+  facilities a few hundred metres apart apart, but never less than ``COARSE_GATE_SIGMAS``
+  combined 1-sigma: a coarse sensor's source points (EMIT's 60 m pixels: 1-sigma ~135 m)
+  scatter over more than ``MAX_GATE_M`` around one facility;
 - another gas: only within ``COLOCATED_SIGMAS`` combined 1-sigma of the site: gases seen at
   the same spot are one facility, gases from a site next door are not;
 - a plume that lies inside another gas's plume of the same scene and starts where it starts
@@ -36,6 +39,7 @@ GATE_SIGMAS = 3.0
 COLOCATED_SIGMAS = 2.0
 MIN_GATE_M = 15.0
 MAX_GATE_M = 100.0
+COARSE_GATE_SIGMAS = 2.0
 METRES_PER_DEG_LAT = 111_195.0
 
 
@@ -73,7 +77,13 @@ class Match:
 
 def gate_m(site_sigma_m: float, source_sigma_m: float) -> float:
     """Association gate (m) for a site and a source point with these 1-sigma uncertainties."""
-    return float(np.clip(GATE_SIGMAS * np.hypot(site_sigma_m, source_sigma_m), MIN_GATE_M, MAX_GATE_M))
+    combined = float(np.hypot(site_sigma_m, source_sigma_m))
+    return float(np.clip(GATE_SIGMAS * combined, MIN_GATE_M, max_gate_m(combined)))
+
+
+def max_gate_m(combined_sigma_m: float) -> float:
+    """Largest association distance (m) for a combined 1-sigma (m): MAX_GATE_M or, if wider, 2 sigma."""
+    return max(MAX_GATE_M, COARSE_GATE_SIGMAS * combined_sigma_m)
 
 
 def best_site(fix: SourceFix, sites: Sequence[SiteState], *, host: SiteState | None = None) -> Match | None:
@@ -90,8 +100,9 @@ def best_site(fix: SourceFix, sites: Sequence[SiteState], *, host: SiteState | N
         if fix.gas in site.gases or not site.gases:
             gate = gate_m(site.sigma_m, fix.sigma_m)
             score = d / gate
-            if score > 1.0 and _outline_covers(fix, site, combined) and d <= MAX_GATE_M:
-                score = 1.0 + d / MAX_GATE_M
+            cap = max_gate_m(combined)
+            if score > 1.0 and _outline_covers(fix, site, combined) and d <= cap:
+                score = 1.0 + d / cap
             elif score > 1.0:
                 continue
         else:

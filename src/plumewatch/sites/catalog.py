@@ -40,6 +40,7 @@ from plumewatch.sites.association import (
     SiteState,
     SourceFix,
     best_site,
+    max_gate_m,
     weighted_position,
 )
 from plumewatch.sites.models import AlertRow, ObservationRow, OverflightRow, PlumeRow, SiteRow
@@ -305,7 +306,9 @@ class Catalog:
             for lon, lat in points:
                 west, east = min(west, lon), max(east, lon)
                 south, north = min(south, lat), max(north, lat)
-        pad_lat = MAX_GATE_M / METRES_PER_DEG_LAT
+        # A site's gate may reach max_gate_m beyond the footprint (a site about as uncertain as the plume).
+        pad_m = max([MAX_GATE_M, *(max_gate_m(np.sqrt(2.0) * p.source_sigma_m) for p in overflight.plumes)])
+        pad_lat = pad_m / METRES_PER_DEG_LAT
         pad_lon = pad_lat / max(np.cos(np.deg2rad(max(abs(south), abs(north)))), 1e-6)
         clause = spatial.sites_in_bbox(
             self._dialect, west - pad_lon, south - pad_lat, east + pad_lon, north + pad_lat
