@@ -28,7 +28,7 @@ import argparse
 import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import dask
@@ -37,6 +37,7 @@ import numpy as np
 from plumewatch.detect.retrieval import Retrieval
 from plumewatch.detect.run import detect_scene
 from plumewatch.geo.footprint import distance_m
+from plumewatch.io.geotiff import read_retrieval_geotiff
 from plumewatch.io.scene_readers import open_scene
 from plumewatch.io.survey import read_survey
 from plumewatch.plumes.emission import CSF_WIND, IME_WIND, EffectiveWind
@@ -78,6 +79,7 @@ def survey_lines(root: Path, sensor: str, seed: int) -> list[dict]:
             {
                 "seed": seed,
                 "sensor": sensor,
+                "folder": folder,
                 "index": index,
                 "line": line,
                 "lon": arrays["lon"],
@@ -168,6 +170,32 @@ def plume_records(
     return records
 
 
+def on_true_columns(lines: list[dict]) -> list[dict]:
+    """The lines with each retrieval's enhancement replaced by the simulator's true columns (no noise)."""
+    out = []
+    for item in lines:
+        retrievals = {}
+        for gas, retrieval in item["retrievals"].items():
+            truth_map = item["folder"] / item["truth_pass"].enhancement_maps[gas]
+            true_ppmm, _, _ = read_retrieval_geotiff(truth_map)
+            retrievals[gas] = replace(
+                retrieval,
+                enhancement_ppmm=np.where(retrieval.valid, np.nan_to_num(true_ppmm), np.nan),
+                albedo=None,
+            )
+        out.append({**item, "retrievals": retrievals})
+    return out
+
+
+def flux_ratios(records: list[dict]) -> dict[str, float]:
+    """Per gas: median of flux estimate / true rate over the records with a flux."""
+    rated = [r for r in records if r["csf_kg_h"] is not None]
+    return {
+        gas: round(float(np.median([r["csf_kg_h"] / r["true_kg_h"] for r in rated if r["gas"] == gas])), 3)
+        for gas in sorted({r["gas"] for r in rated})
+    }
+
+
 def fit_ime_wind(records: list[dict]) -> tuple[float, float]:
     """(a, b) of U_eff = a U10 + b (m/s): least squares of the U_eff each plume needed on the true U10."""
     u10 = np.array([r["true_wind_m_s"] for r in records])
@@ -231,6 +259,8 @@ def calibrate(lines: list[dict], *, bootstrap: int = 1000) -> dict:
     ime_wind = EffectiveWind(slope, offset, fit_relative_sigma(no_scatter, "ime"))
     csf_wind = EffectiveWind(1.0, 0.0, fit_relative_sigma(no_scatter, "csf"))
     fitted = plume_records(lines, ime_wind=ime_wind, csf_wind=csf_wind, true_wind=True)
+    # The flux's scale, free of the retrieval: the same transects on the true columns, with the true wind.
+    truth = plume_records(on_true_columns(lines), ime_wind=UNIT_WIND, csf_wind=FLUX_WIND, true_wind=True)
     return {
         "plumes": {gas: sum(r["gas"] == gas for r in unit) for gas in sorted({r["gas"] for r in unit})},
         "ime_wind": asdict(ime_wind),
@@ -240,6 +270,7 @@ def calibrate(lines: list[dict], *, bootstrap: int = 1000) -> dict:
         },
         "csf_wind": asdict(csf_wind),
         "scores_true_wind": score_table(fitted),
+        "flux_over_truth_on_true_columns_median": flux_ratios(truth),
     }
 
 

@@ -129,9 +129,9 @@ class ThermalFilter:
         vertex = np.clip(-(slope_left - safe * (x0 + x1)) / (2.0 * safe), x0, x2)
         column = np.where(bowl, vertex, x1)[..., 0]
         # the curvature's variance is under the shrunk covariance; the group's pixels scatter less
-        data_variance = self.spread[None, :, None] / safe
-        prior_share = 1.0 / (self.prior_ppmm**2 * safe)
-        variance = np.clip(data_variance + prior_share * (1.0 - self.spread[None, :, None]), 0.0, None)
+        # the prior's share of the curvature keeps its full weight: no contrast -> 1-sigma = s
+        prior_share = np.clip(1.0 / (self.prior_ppmm**2 * safe), 0.0, 1.0)
+        variance = (self.spread[None, :, None] * (1.0 - prior_share) + prior_share) / safe
         sigma = np.where(bowl, np.sqrt(variance), self.prior_ppmm)[..., 0]
         mean_contrast = np.take_along_axis(fitted[..., 0], middle, axis=2)[..., 0]
         return FilterOutput(

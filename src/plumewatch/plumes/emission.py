@@ -55,10 +55,10 @@ class EffectiveWind:
 # than the plume is wide.
 IME_WIND = EffectiveWind(slope=0.327, offset_m_s=0.14, relative_sigma=0.124)
 # The flux is mass per metre across the plume times the wind that carries it: no fitted scale. On the
-# simulator's true columns the same transects give 0.99 (CH4) and 1.00 (CO2) of the true rate (median,
-# seeds 1-3). The 2.08 once fitted here made up for the retrievals of the detector before commit
-# 3fbf295, not for an error of the flux. relative_sigma: the model scatter calibrated as above
-# (turbulent puffs, meander).
+# simulator's true columns the same segmentation and transects give 1.00 (CH4) and 0.97 (CO2) of the
+# true rate (median, seeds 1-3). The 2.08 once fitted here made up for the detector of commit 41c4a14,
+# which retrieved about half the true CH4 columns, not for an error of the flux. relative_sigma: the
+# model scatter calibrated as above (turbulent puffs, meander).
 CSF_WIND = EffectiveWind(slope=1.0, offset_m_s=0.0, relative_sigma=0.139)
 
 

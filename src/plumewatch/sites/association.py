@@ -5,8 +5,8 @@ A plume joins the known site that scores best, if any passes its gate:
 - same gas: the plume's source lies within ``GATE_SIGMAS`` combined 1-sigma of the site
   (bounded to [``MIN_GATE_M``, ``max_gate_m``]), or the plume's outline, widened by that
   1-sigma, covers the site and the source is within ``max_gate_m`` (a source point placed
-  downwind of the true source still covers it). ``max_gate_m`` is ``MAX_GATE_M``, which keeps
-  facilities a few hundred metres apart apart, but never less than ``COARSE_GATE_SIGMAS``
+  downwind of the true source still covers it). ``max_gate_m`` is ``MAX_GATE_M``, which stops
+  facilities a few hundred metres apart from merging, but never less than ``COARSE_GATE_SIGMAS``
   combined 1-sigma: a coarse sensor's source points (EMIT's 60 m pixels: 1-sigma ~135 m)
   scatter over more than ``MAX_GATE_M`` around one facility;
 - another gas: only within ``COLOCATED_SIGMAS`` combined 1-sigma of the site: gases seen at
