@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 MIN_LINE_M = 1.0
 GAP_FILL_ROUNDS = 4
+# Overlays of many swath footprints snap to this grid (local metres): GEOS's floating-point overlay can
+# drop whole pieces of a union of near-coincident buffers, fixed-precision snap rounding cannot.
+GRID_M = 1e-3
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ def footprint(lines: list[LineString], swath_m: float) -> BaseGeometry:
     """Union of the flat-ended swath footprints of the lines (local metres)."""
     if not lines:
         return shapely.Polygon()
-    return shapely.union_all(shapely.buffer(lines, swath_m / 2.0, cap_style="flat"))
+    return shapely.union_all(shapely.buffer(lines, swath_m / 2.0, cap_style="flat"), grid_size=GRID_M)
 
 
 def sweep_offsets(lo_m: float, hi_m: float, swath_m: float, spacing_m: float) -> np.ndarray:
@@ -98,7 +101,7 @@ def _gap_lines(
         np.clip([gy0 + 0.01, 0.5 * (gy0 + gy1), gy1 - 0.01, gy1 - swath_m / 2, gy0 + swath_m / 2], gy0, gy1)
     ):
         lines = [line for line in _line_pieces(float(y), gx0, gx1, forbidden) if line.length >= min_line_m]
-        left = gap.difference(footprint(lines, swath_m)).area if lines else gap.area
+        left = shapely.difference(gap, footprint(lines, swath_m), grid_size=GRID_M).area if lines else gap.area
         if left < best_left - 1e-6:
             best, best_left = lines, left
     return best
@@ -133,7 +136,7 @@ def cover(
         lines.extend(_strip_lines(free_r, forbidden_r, float(y), lo, hi, swath_m))
     n_sweep = len(lines)
     min_gap = min_gap_m2 if min_gap_m2 is not None else max(1.0, 1e-7 * free.area)
-    uncovered = free_r.difference(footprint(lines, swath_m))
+    uncovered = shapely.difference(free_r, footprint(lines, swath_m), grid_size=GRID_M)
     for _ in range(GAP_FILL_ROUNDS if fill_gaps else 0):
         gaps = [g for g in shapely.get_parts(uncovered) if g.area > min_gap]
         if not gaps:
@@ -142,7 +145,7 @@ def cover(
         if not extra:
             break
         lines.extend(extra)
-        uncovered = uncovered.difference(footprint(extra, swath_m))
+        uncovered = shapely.difference(uncovered, footprint(extra, swath_m), grid_size=GRID_M)
     back = [affinity.rotate(line, -angle, origin=(0, 0)) for line in lines]
     return Coverage(
         heading_deg=heading_deg % 360.0,
