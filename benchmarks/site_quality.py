@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 from scipy.stats import chi2
@@ -31,8 +32,13 @@ from plumewatch.sites.catalog import Catalog
 GASES = {"avirisng": ["ch4", "co2"], "emit": ["ch4"]}
 
 
-def score_seed(root: Path, sensor: str, seed: int, *, size: dict, workers: int, radius_m: float) -> dict:
-    """evaluate_sites scores of one simulated survey processed into a fresh catalog."""
+def score_seed(
+    root: Path, sensor: str, seed: int, *, size: dict, workers: int, radius_m: float, discard: bool = False
+) -> dict:
+    """evaluate_sites scores of one simulated survey processed into a fresh catalog.
+
+    With ``discard`` the survey folder (~330 MB of radiance for AVIRIS-NG) is removed once scored.
+    """
     folder = root / f"{sensor}-seed{seed}"
     if not (folder / "survey.json").exists():
         simulate_survey(
@@ -50,7 +56,11 @@ def score_seed(root: Path, sensor: str, seed: int, *, size: dict, workers: int, 
         process_survey(survey, GASES[sensor], catalog, survey.root / "products", workers=workers)
         sites = catalog.sites()
         details = [catalog.site(s.site_id) for s in sites]
-    return evaluate_sites(survey.root, sites, details=details, match_radius_m=radius_m)
+    scores = evaluate_sites(survey.root, sites, details=details, match_radius_m=radius_m)
+    scores["truth_gases"] = _truth_gases(folder)
+    if discard:
+        shutil.rmtree(folder)
+    return scores
 
 
 def totals(per_seed: dict[int, dict], searched: list[str], truth_gases: dict[int, dict[str, str]]) -> dict:
@@ -96,16 +106,25 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--match-radius-m", type=float, default=MATCH_RADIUS_M)
     parser.add_argument("--out", type=Path, default=Path("benchmark-output/sites"))
+    parser.add_argument(
+        "--discard-surveys", action="store_true", help="remove each simulated survey once it is scored"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     size = {"passes": args.passes, "lines": args.lines, "samples": args.samples}
     per_seed = {
         seed: score_seed(
-            args.out, args.sensor, seed, size=size, workers=args.workers, radius_m=args.match_radius_m
+            args.out,
+            args.sensor,
+            seed,
+            size=size,
+            workers=args.workers,
+            radius_m=args.match_radius_m,
+            discard=args.discard_surveys,
         )
         for seed in args.seeds
     }
-    truth_gases = {seed: _truth_gases(args.out / f"{args.sensor}-seed{seed}") for seed in args.seeds}
+    truth_gases = {seed: per_seed[seed]["truth_gases"] for seed in args.seeds}
     result = {
         "sensor": args.sensor,
         "seeds": args.seeds,

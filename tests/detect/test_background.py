@@ -6,6 +6,7 @@ import pytest
 from plumewatch.detect.background import (
     Background,
     ColumnStats,
+    PendingStats,
     PixelSums,
     column_parts,
     merge_all,
@@ -51,16 +52,36 @@ def test_groups_of_unequal_width_pool_their_columns(synthetic):
         )
 
 
-def test_in_place_merge_equals_merge_and_reuses_the_scatter(synthetic):
+def test_pending_merges_equal_pairwise_merges_and_reuse_the_scatter(synthetic):
     cube = synthetic(6, lines=60, samples=4, bands=7).radiance
-    a = ColumnStats.from_block(cube[:25].copy())
-    b = ColumnStats.from_block(cube[25:].copy())
-    expected = a.merge(b)
-    scatter = a.scatter
-    merged = a.merge(b, in_place=True)
-    assert merged.scatter is scatter
-    np.testing.assert_array_equal(merged.scatter, expected.scatter)
-    np.testing.assert_array_equal(merged.mean, expected.mean)
+    usable = np.ones(cube.shape[:2], dtype=bool)
+    usable[3:30, 1] = False  # one block with no usable pixel in column 1
+    blocks = [slice(0, 25), slice(25, 31), slice(31, 60)]
+    expected = ColumnStats.from_block(cube[0:25].copy(), usable[0:25])
+    for rows in blocks[1:]:
+        expected = expected.merge(ColumnStats.from_block(cube[rows].copy(), usable[rows]))
+    a, b, c = (PendingStats.from_block(cube[rows].copy(), usable[rows]) for rows in blocks)
+    assert a.scatter.dtype == np.float32
+    first = a.merge(b, in_place=True)
+    scatter = first.scatter
+    merged = first.merge(c, in_place=True)
+    assert merged.scatter is scatter and scatter.dtype == np.float64
+    total = merged.total()
+    np.testing.assert_array_equal(total.count, expected.count)
+    np.testing.assert_allclose(total.mean, expected.mean, rtol=1e-12)
+    np.testing.assert_allclose(total.scatter, expected.scatter, rtol=1e-9, atol=1e-9)
+    assert not np.array_equal(merged.scatter, total.scatter)  # the between-block scatter came in total
+
+
+def test_pending_merges_collapse_beyond_the_limit(synthetic, monkeypatch):
+    monkeypatch.setattr("plumewatch.detect.background.MAX_PENDING", 2)
+    cube = synthetic(8, lines=40, samples=3, bands=5).radiance
+    whole = ColumnStats.from_block(cube.copy())
+    pending = PendingStats.from_block(cube[:10].copy())
+    for start in range(10, 40, 10):
+        pending = pending.merge(PendingStats.from_block(cube[start : start + 10].copy()))
+        assert len(pending.counts) <= 2
+    np.testing.assert_allclose(pending.total().scatter, whole.scatter, rtol=1e-5, atol=1e-6)
 
 
 def test_pixel_sums_from_parts_equal_sums_of_the_pixels(synthetic):

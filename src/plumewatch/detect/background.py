@@ -5,7 +5,8 @@ background mean and covariance are estimated per column (or per group of
 neighbouring columns when a flight line is too short for one column alone).
 Each chunk is centred on its own column means and reduced with one batched
 GEMM (float32, the BLAS's fast path); chunks are then merged exactly in float64
-with the pairwise update of Chan, Golub & LeVeque (1983), so memory stays flat
+(the update of Chan, Golub & LeVeque 1983: their scatters add, plus the scatter of
+their means about the common mean, gathered into one product), so memory stays flat
 however long the flight line and no precision is lost to E[xx] - E[x]^2.
 """
 
@@ -24,6 +25,8 @@ from plumewatch.detect.shrinkage import shrink_covariance
 DEAD_BAND_FRACTION = 1e-8
 # Relative ridge added to the diagonal when a shrunk covariance still fails Cholesky.
 RIDGE_FRACTION = 1e-6
+# Sets whose means wait to be merged (``PendingStats``): bounds their memory on a long flight line.
+MAX_PENDING = 64
 
 
 @dataclass
@@ -43,32 +46,12 @@ class ColumnStats:
         ``usable`` (lines, samples) picks the pixels; the others (NaN or masked) are ignored.
         ``column_sum`` (samples, bands), if given, is the sum over lines with unusable pixels already zeroed.
         """
-        partial = usable is not None and not usable.all()
-        count = (
-            usable.sum(axis=0).astype(np.float64)
-            if partial
-            else np.full(block.shape[1], float(block.shape[0]))
-        )
-        if column_sum is None:
-            if partial:
-                block[~usable] = 0.0
-            column_sum = block.sum(axis=0, dtype=np.float64)
-        mean32 = (column_sum / np.maximum(count, 1.0)[:, None]).astype(np.float32)
-        block -= mean32[None]
-        if partial:
-            block[~usable] = 0.0
-        # (samples, bands, lines) @ (samples, lines, bands): numpy hands each column to BLAS.
-        scatter = np.matmul(block.transpose(1, 2, 0), block.transpose(1, 0, 2)).astype(np.float64)
-        return cls(count=count, mean=mean32.astype(np.float64), scatter=scatter)
+        count, mean32, scatter32 = _centred_scatter(block, usable, column_sum)
+        return cls(count=count, mean=mean32.astype(np.float64), scatter=scatter32.astype(np.float64))
 
-    def merge(self, other: ColumnStats, *, in_place: bool = False) -> ColumnStats:
-        """Statistics of the union of two disjoint pixel sets (Chan et al. pairwise update).
-
-        ``in_place``: the result takes over this object's scatter array (for partial statistics used
-        once, as in a reduction tree), which saves allocating and filling a fresh one.
-        """
-        out = self.scatter if in_place else None
-        return _combine(self.count, self.mean, self.scatter, other.count, other.mean, other.scatter, out)
+    def merge(self, other: ColumnStats) -> ColumnStats:
+        """Statistics of the union of two disjoint pixel sets (Chan et al. pairwise update)."""
+        return _combine(self.count, self.mean, self.scatter, other.count, other.mean, other.scatter)
 
     def grouped(self, group_of_column: np.ndarray) -> GroupStats:
         """Pool columns into groups; ``group_of_column`` must be non-decreasing (neighbouring columns)."""
@@ -108,24 +91,95 @@ def _sum_runs(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return total
 
 
-def _combine(na, ma, sa, nb, mb, sb, out: np.ndarray | None = None) -> ColumnStats:
+def _combine(na, ma, sa, nb, mb, sb) -> ColumnStats:
     n = na + nb
     safe = np.maximum(n, 1.0)
     delta = mb - ma
     mean = ma + delta * (nb / safe)[:, None]
     scaled = delta * np.sqrt(na * nb / safe)[:, None]
-    scatter = np.add(sa, sb, out=out)
+    scatter = sa + sb
     scatter += scaled[:, :, None] * scaled[:, None, :]
     return ColumnStats(count=n, mean=mean, scatter=scatter)
 
 
 def merge_all(parts: list[ColumnStats]) -> ColumnStats:
-    """Merge a list of partial statistics (pairwise, so rounding stays balanced)."""
-    while len(parts) > 1:
-        parts = [
-            parts[i].merge(parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)
-        ]
-    return parts[0]
+    """Merge a list of partial statistics of disjoint pixel sets."""
+    pending = PendingStats.of(parts[0])
+    for part in parts[1:]:
+        pending = pending.merge(PendingStats.of(part))
+    return pending.total()
+
+
+def _centred_scatter(
+    block: np.ndarray, usable: np.ndarray | None, column_sum: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(count (samples,) float64, mean and scatter float32) of a block, which is centred in place."""
+    partial = usable is not None and not usable.all()
+    count = (
+        usable.sum(axis=0).astype(np.float64) if partial else np.full(block.shape[1], float(block.shape[0]))
+    )
+    if column_sum is None:
+        if partial:
+            block[~usable] = 0.0
+        column_sum = block.sum(axis=0, dtype=np.float64)
+    mean32 = (column_sum / np.maximum(count, 1.0)[:, None]).astype(np.float32)
+    block -= mean32[None]
+    if partial:
+        block[~usable] = 0.0
+    # (samples, bands, lines) @ (samples, lines, bands): numpy hands each column to BLAS.
+    return count, mean32, np.matmul(block.transpose(1, 2, 0), block.transpose(1, 0, 2))
+
+
+@dataclass
+class PendingStats:
+    """Per-column statistics of disjoint pixel sets, merged by adding their scatters alone.
+
+    ``scatter`` sums each set's scatter about its own mean; the scatter of the sets' means about
+    their common mean is added once, by one batched product over the sets, in ``total`` (or when
+    ``MAX_PENDING`` sets wait), instead of a rank-1 update of the whole (samples, bands, bands)
+    array at every pairwise merge. Exactly the statistics of Chan et al.'s merges.
+    """
+
+    scatter: np.ndarray  # (samples, bands, bands), float32 for one block, float64 once merged
+    counts: np.ndarray  # (sets, samples)
+    means: np.ndarray  # (sets, samples, bands)
+
+    @classmethod
+    def of(cls, stats: ColumnStats) -> PendingStats:
+        """One set's statistics."""
+        return cls(stats.scatter, stats.count[None], stats.mean[None])
+
+    @classmethod
+    def from_block(cls, block: np.ndarray, usable: np.ndarray | None = None) -> PendingStats:
+        """``ColumnStats.from_block``'s statistics, the scatter left in float32 until the first merge."""
+        count, mean32, scatter32 = _centred_scatter(block, usable, None)
+        return cls(scatter32, count[None], mean32.astype(np.float64)[None])
+
+    def merge(self, other: PendingStats, *, in_place: bool = False) -> PendingStats:
+        """Statistics of the union of the two sets' pixels.
+
+        ``in_place``: the result takes over this object's float64 scatter array (for partial
+        statistics used once, as in a reduction tree), which saves allocating and filling a fresh one.
+        """
+        if in_place and self.scatter.dtype == np.float64:
+            scatter = np.add(self.scatter, other.scatter, out=self.scatter)
+        else:
+            scatter = np.add(self.scatter, other.scatter, dtype=np.float64)
+        merged = PendingStats(
+            scatter, np.concatenate([self.counts, other.counts]), np.concatenate([self.means, other.means])
+        )
+        return PendingStats.of(merged.total()) if len(merged.counts) > MAX_PENDING else merged
+
+    def total(self) -> ColumnStats:
+        """The merged per-column count, mean and scatter, float64."""
+        count = self.counts.sum(axis=0)
+        safe = np.maximum(count, 1.0)
+        mean = np.einsum("ks,ksb->sb", self.counts, self.means) / safe[:, None]
+        scatter = self.scatter.astype(np.float64)  # a copy: ``self`` stays as it was
+        if len(self.counts) > 1:
+            deviation = np.sqrt(self.counts)[:, :, None] * (self.means - mean[None])  # (sets, samples, bands)
+            scatter += np.matmul(deviation.transpose(1, 2, 0), deviation.transpose(1, 0, 2))
+        return ColumnStats(count=count, mean=mean, scatter=scatter)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plumewatch.detect.background import ColumnStats, column_parts
+from plumewatch.detect.background import PendingStats, column_parts
 from plumewatch.detect.cluster import ClusterModel
 from plumewatch.detect.exact import LOG_FLOOR, ExactFilter
 from plumewatch.detect.masks import MASK_NAMES, MaskPlan, compute_masks
@@ -97,8 +97,8 @@ def accumulate(
     usable = ~excluded
     stats = []
     if labels is not None:
-        stats = [ColumnStats.from_block(block.copy(), usable & (labels == k)) for k in range(classes.classes)]
-    stats.insert(0, ColumnStats.from_block(block, usable))
+        stats = [PendingStats.from_block(block.copy(), usable & (labels == k)) for k in range(classes.classes)]
+    stats.insert(0, PendingStats.from_block(block, usable))
     counts = {name: int(flags[name].sum()) if name in flags else 0 for name in MASK_NAMES}
     counts["usable_pixels"] = int(usable.sum())
     return (stats, counts), excluded, path

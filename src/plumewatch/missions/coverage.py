@@ -101,7 +101,8 @@ def _gap_lines(
         np.clip([gy0 + 0.01, 0.5 * (gy0 + gy1), gy1 - 0.01, gy1 - swath_m / 2, gy0 + swath_m / 2], gy0, gy1)
     ):
         lines = [line for line in _line_pieces(float(y), gx0, gx1, forbidden) if line.length >= min_line_m]
-        left = shapely.difference(gap, footprint(lines, swath_m), grid_size=GRID_M).area if lines else gap.area
+        seen = footprint(lines, swath_m)
+        left = shapely.difference(gap, seen, grid_size=GRID_M).area if lines else gap.area
         if left < best_left - 1e-6:
             best, best_left = lines, left
     return best
