@@ -150,9 +150,11 @@ class PendingStats:
         return cls(stats.scatter, stats.count[None], stats.mean[None])
 
     @classmethod
-    def from_block(cls, block: np.ndarray, usable: np.ndarray | None = None) -> PendingStats:
+    def from_block(
+        cls, block: np.ndarray, usable: np.ndarray | None = None, column_sum: np.ndarray | None = None
+    ) -> PendingStats:
         """``ColumnStats.from_block``'s statistics, the scatter left in float32 until the first merge."""
-        count, mean32, scatter32 = _centred_scatter(block, usable, None)
+        count, mean32, scatter32 = _centred_scatter(block, usable, column_sum)
         return cls(scatter32, count[None], mean32.astype(np.float64)[None])
 
     def merge(self, other: PendingStats, *, in_place: bool = False) -> PendingStats:
@@ -350,5 +352,6 @@ def replace_pixels(stats: ColumnStats, removed: PixelSums, added: PixelSums | No
         count, total = count + added.count, total + added.total
         scatter += added.outer
     shift = total / np.maximum(count, 1.0)[:, None]
-    scatter -= count[:, None, None] * shift[:, :, None] * shift[:, None, :]
+    scaled = shift * np.sqrt(count)[:, None]  # one (samples, bands, bands) temporary, not two
+    scatter -= scaled[:, :, None] * scaled[:, None, :]
     return ColumnStats(count=count, mean=stats.mean + shift, scatter=scatter)

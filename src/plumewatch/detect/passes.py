@@ -31,16 +31,19 @@ Source = np.ndarray | str  # a block of the scene's radiance, or the path of its
 
 def prepare(
     raw: np.ndarray, log_space: bool, masks: MaskPlan | None = None, excluded: np.ndarray | None = None
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """(block, {mask name: (lines, samples) bool}, excluded pixels) for a (lines, samples, bands) block.
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
+    """(block, {mask name: (lines, samples) bool}, excluded, column sums) of a (lines, samples, bands) block.
 
     The block is float32, column-major, ln radiance when ``log_space`` (``exact.log_radiance``).
     Masks are computed from ``masks``, or taken as given by ``excluded`` (then no flags are returned).
+    Column sums: (samples, bands) float64 sums over lines of the block's pixels not excluded, or None
+    where they do not come for free (log radiance, or values that are not finite).
     """
     raw = np.asarray(raw, dtype=np.float32)
     flags = {} if excluded is not None else compute_masks(raw, masks)
-    lowest, highest = np.min(raw), np.max(raw)  # NaN if any NaN
-    all_positive, all_finite = bool(lowest > 0), bool(np.isfinite(lowest) and np.isfinite(highest))
+    # one read of the block tells finiteness, and gives the statistics' column sums in radiance space
+    all_finite, column_sum = _finite_column_sum(raw)
+    all_positive = log_space and all_finite and bool(np.min(raw) > 0)
     if excluded is None:
         if log_space:
             flags["nonpositive"] = _any_band(raw, lambda x: ~(x > 0) & ~np.isnan(x), all_positive)
@@ -56,7 +59,20 @@ def prepare(
         positive = block > 0
         np.log(block, out=block, where=positive)
         block[~positive & ~np.isnan(block)] = LOG_FLOOR
-    return block, flags, excluded
+    if log_space or not all_finite:
+        return block, flags, excluded, None
+    lines, samples = np.nonzero(excluded)
+    np.subtract.at(column_sum, samples, raw[lines, samples])
+    return block, flags, excluded, column_sum
+
+
+def _finite_column_sum(raw: np.ndarray) -> tuple[bool, np.ndarray]:
+    """(whether every value of a (lines, samples, bands) block is finite, its float64 sum over lines).
+
+    A float64 sum of float32 values cannot overflow: it is finite exactly when they all are.
+    """
+    column_sum = raw.sum(axis=0, dtype=np.float64)
+    return bool(np.isfinite(column_sum).all()), column_sum
 
 
 def _any_band(block: np.ndarray, test, ruled_out: bool) -> np.ndarray:
@@ -92,13 +108,15 @@ def accumulate(
 ):
     """Pass 1 on one block: (([pooled] + per-class statistics, mask counts), excluded, scratch path)."""
     labels = classes.assign(np.asarray(raw, dtype=np.float32)) if classes is not None else None
-    block, flags, excluded = prepare(raw, log_space, masks)
+    block, flags, excluded, column_sum = prepare(raw, log_space, masks)
     path = save(keep, index, block) if keep is not None else None
     usable = ~excluded
     stats = []
     if labels is not None:
-        stats = [PendingStats.from_block(block.copy(), usable & (labels == k)) for k in range(classes.classes)]
-    stats.insert(0, PendingStats.from_block(block, usable))
+        stats = [
+            PendingStats.from_block(block.copy(), usable & (labels == k)) for k in range(classes.classes)
+        ]
+    stats.insert(0, PendingStats.from_block(block, usable, column_sum))
     counts = {name: int(flags[name].sum()) if name in flags else 0 for name in MASK_NAMES}
     counts["usable_pixels"] = int(usable.sum())
     return (stats, counts), excluded, path
