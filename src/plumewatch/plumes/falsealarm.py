@@ -4,7 +4,10 @@ A matched filter can mistake a surface for a gas: a bright roof, a dark pond or 
 material whose spectrum resembles the gas's absorption. Real plumes do not follow the
 ground's brightness, and a candidate that sits on such a surface and follows it is rejected.
 The rim of a large masked area (a cloud: its thin edge and its shadow escape the cloud mask)
-is such a surface too: a candidate lying mostly along that rim is rejected.
+is such a surface too: a candidate lying mostly along that rim is rejected, and one reaching into
+the zone around a cloud must still be a candidate without its pixels there. Dark ground is the
+third: where the ground is darker than the scene, a matched filter reads the missing light as
+absorption, so a candidate there whose enhancement rises as the ground darkens is rejected.
 """
 
 from __future__ import annotations
@@ -28,6 +31,13 @@ LARGE_MASK_PX = 400
 CLOUD_CORE_PX = 7
 MASK_EDGE_PX = 3
 MASK_EDGE_MAX_FRACTION = 0.5
+# Pixels this close to a cloud mask (40 m at 5 m pixels) are unreliable: the mask grows the bright core
+# by 2 pixels only, while the cloud's soft edge (optical depth ramping over ~0.15 of its radius) and the
+# light it scatters sideways reach further. Set on simulated surveys (seeds 1-3, 101-155).
+CLOUD_ZONE_PX = 8
+# On ground darker than the scene median (albedo ratio below 1), enhancement-albedo r at or below this
+# marks a dark-ground false alarm: real plumes of the tuning surveys reached r = -0.26 at most.
+DARK_GROUND_MAX_ANTICORRELATION = -0.35
 
 
 def albedo_correlation(
@@ -43,6 +53,13 @@ def albedo_correlation(
     if e.std() == 0 or a.std() == 0:
         return 0.0
     return float(np.corrcoef(e, a)[0, 1])
+
+
+def on_darker_ground(albedo: np.ndarray, mask: np.ndarray, valid: np.ndarray) -> bool:
+    """Whether a candidate's median albedo is below the scene's (valid pixels)."""
+    scene = albedo[valid & np.isfinite(albedo)]
+    inside = albedo[mask & np.isfinite(albedo)]
+    return bool(scene.size and inside.size and np.median(inside) < np.median(scene))
 
 
 def large_masked_areas(valid: np.ndarray) -> np.ndarray:
@@ -67,6 +84,24 @@ def mask_edge_fraction(mask: np.ndarray, large_masked: np.ndarray) -> float:
     return float(rim[mask].mean())
 
 
+def stands_clear_of_clouds(
+    mask: np.ndarray,
+    seed_pixels: np.ndarray,
+    large_masked: np.ndarray,
+    *,
+    min_pixels: int,
+    min_seed_pixels: int,
+) -> bool:
+    """Whether a candidate's pixels beyond CLOUD_ZONE_PX of any cloud alone reach its minimum size, seeds."""
+    if not large_masked.any():
+        return True
+    zone = ndimage.distance_transform_edt(~large_masked) <= CLOUD_ZONE_PX
+    if not (mask & zone).any():
+        return True
+    clear = mask & ~zone
+    return int(clear.sum()) >= min_pixels and int((clear & seed_pixels).sum()) >= min_seed_pixels
+
+
 def rejection_reason(
     enhancement_ppmm: np.ndarray,
     mask: np.ndarray,
@@ -75,20 +110,31 @@ def rejection_reason(
     albedo: np.ndarray | None = None,
     surface_match: np.ndarray | None = None,
     large_masked: np.ndarray | None = None,
+    seed_pixels: np.ndarray | None = None,
+    min_pixels: int = 1,
+    min_seed_pixels: int = 1,
 ) -> tuple[str, float]:
     """Why a candidate plume is a false alarm ('' when it is not), and its |albedo correlation|.
 
-    ``large_masked`` (from ``large_masked_areas``) enables the mask-rim test.
+    ``large_masked`` (from ``large_masked_areas``) enables the mask-rim test and, with
+    ``seed_pixels`` (the hysteresis seeds) and the candidate minimums, the cloud-zone test.
     """
     r = 0.0
     if large_masked is not None:
         fraction = mask_edge_fraction(mask, large_masked)
         if fraction >= MASK_EDGE_MAX_FRACTION:
             return f"lies along the rim of a large masked area, a cloud's edge ({fraction:.0%} of it)", r
+        if seed_pixels is not None and not stands_clear_of_clouds(
+            mask, seed_pixels, large_masked, min_pixels=min_pixels, min_seed_pixels=min_seed_pixels
+        ):
+            return f"is no candidate without its pixels within {CLOUD_ZONE_PX} pixels of a cloud", r
     if albedo is not None:
-        r = abs(albedo_correlation(enhancement_ppmm, albedo, mask, valid))
+        signed_r = albedo_correlation(enhancement_ppmm, albedo, mask, valid)
+        r = abs(signed_r)
         if r >= ALBEDO_MAX_CORRELATION:
             return f"enhancement follows surface albedo (|r| = {r:.2f})", r
+        if signed_r <= DARK_GROUND_MAX_ANTICORRELATION and on_darker_ground(albedo, mask, valid):
+            return f"enhancement rises as dark ground darkens (r = {signed_r:.2f})", r
     if surface_match is not None:
         match = float(np.nanmean(surface_match[mask]))
         if match >= SURFACE_MATCH_MAX:

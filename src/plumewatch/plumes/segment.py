@@ -95,7 +95,15 @@ def segment_plumes(
     kept = []
     for mask in groups:
         reason, albedo_r = rejection_reason(
-            enhancement, mask, valid, albedo=albedo, surface_match=surface_match, large_masked=large_masked
+            enhancement,
+            mask,
+            valid,
+            albedo=albedo,
+            surface_match=surface_match,
+            large_masked=large_masked,
+            seed_pixels=score >= config.high_sigma,
+            min_pixels=config.min_pixels,
+            min_seed_pixels=config.min_seed_pixels,
         )
         if reason:
             log.info(

@@ -1,0 +1,103 @@
+"""False-alarm tests near clouds and on dark ground, on hand-made retrievals."""
+
+import numpy as np
+import pytest
+
+from plumewatch.plumes.falsealarm import (
+    CLOUD_ZONE_PX,
+    DARK_GROUND_MAX_ANTICORRELATION,
+    albedo_correlation,
+    rejection_reason,
+)
+from plumewatch.plumes.segment import segment_plumes
+
+
+def run(s, **kwargs):
+    options = dict(
+        pixel_size_m=s.pixel_size_m,
+        acquired=None,
+        wind_speed_m_s=s.wind_speed_m_s,
+        wind_from_deg=s.wind_from_deg,
+    )
+    options.update(kwargs)
+    return segment_plumes(s.retrieval, s.lon_deg, s.lat_deg, **options)
+
+
+def with_cloud(s, cloud):
+    s.retrieval.valid = ~cloud
+    s.retrieval.enhancement_ppmm = np.where(cloud, np.nan, s.retrieval.enhancement_ppmm).astype(np.float32)
+    return s
+
+
+def cloud_block(shape):
+    cloud = np.zeros(shape, dtype=bool)
+    cloud[:40, 20:80] = True
+    return cloud
+
+
+def test_glow_fading_away_from_a_cloud_is_rejected(scenario_factory):
+    s = scenario_factory(21, sources=[])
+    cloud = cloud_block(s.retrieval.valid.shape)
+    rows = np.arange(cloud.shape[0])[:, None]
+    # Enhancement fading over a few pixels from the cloud's edge: mostly beyond the 3-pixel rim, yet all
+    # its strong pixels lie within the cloud zone.
+    glow = np.where(
+        (rows >= 40) & (np.arange(cloud.shape[1]) >= 30) & (np.arange(cloud.shape[1]) < 70),
+        900.0 * np.exp(-(rows - 40) / 3.0),
+        0.0,
+    )
+    s.retrieval.enhancement_ppmm = (s.retrieval.enhancement_ppmm + glow).astype(np.float32)
+    assert len(run(s)) == 1, "without the cloud mask the glow is a (false) plume"
+    plumes = run(with_cloud(s, cloud))
+    assert plumes == []
+
+
+def test_plume_running_into_a_cloud_is_kept(scenario_factory):
+    s = scenario_factory(22, sources=[(95, 50, 600.0)], wind_from_deg=180.0)
+    cloud = cloud_block(s.retrieval.valid.shape)
+    plumes = run(with_cloud(s, cloud))
+    assert len(plumes) == 1
+    assert plumes[0].pixels[:, 0].min() <= 40 + CLOUD_ZONE_PX, "the plume reaches into the cloud zone"
+
+
+def dark_ground_candidate(seed, ground):
+    """Enhancement, mask, valid and albedo of a patch whose enhancement partly follows its darkness."""
+    rng = np.random.default_rng(seed)
+    shape = (60, 60)
+    albedo = np.full(shape, 0.3) + rng.normal(0, 0.02, shape)
+    mask = np.zeros(shape, dtype=bool)
+    mask[20:40, 20:40] = True
+    patch = disk(shape, (30, 30), 20)
+    shade = rng.uniform(0.0, 0.1, shape)
+    albedo[patch] = ground - shade[patch]
+    # Retrieval noise of 110 ppm m over a darkness-driven part of 58 ppm m rms: r near -0.47.
+    enhancement = rng.normal(300.0, 110.0, shape) + np.where(patch, 2000.0 * shade, 0.0)
+    return enhancement, mask, np.ones(shape, dtype=bool), albedo
+
+
+def disk(shape, centre, radius):
+    rows, cols = np.indices(shape)
+    return np.hypot(rows - centre[0], cols - centre[1]) <= radius
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_enhancement_rising_as_dark_ground_darkens_is_rejected(seed):
+    enhancement, mask, valid, albedo = dark_ground_candidate(seed, ground=0.2)
+    r = albedo_correlation(enhancement, albedo, mask, valid)
+    assert -0.6 < r <= DARK_GROUND_MAX_ANTICORRELATION, "weaker than the general albedo test"
+    reason, _ = rejection_reason(enhancement, mask, valid, albedo=albedo)
+    assert "dark ground" in reason
+
+
+def test_same_anticorrelation_on_bright_ground_is_not_a_dark_ground_alarm():
+    enhancement, mask, valid, albedo = dark_ground_candidate(0, ground=0.5)
+    assert albedo_correlation(enhancement, albedo, mask, valid) <= DARK_GROUND_MAX_ANTICORRELATION
+    reason, _ = rejection_reason(enhancement, mask, valid, albedo=albedo)
+    assert reason == ""
+
+
+def test_real_plume_over_dark_ground_is_kept(scenario_factory):
+    albedo = np.random.default_rng(23).uniform(0.05, 0.15, (120, 100))
+    albedo[:, 60:] = 0.4
+    s = scenario_factory(23, sources=[(30, 30, 500.0)], albedo=albedo)
+    assert len(run(s)) == 1
