@@ -26,8 +26,10 @@ def measure(n_sites: int, repeats: int) -> dict:
     """Load and filter timings (ms) of the dashboard over a world with ``n_sites`` extra sites."""
     with tempfile.TemporaryDirectory() as tmp:
         world = build_world(Path(tmp) / "world", n_extra_sites=n_sites)
-        with serve(world.url, products_dir=world.products_dir, layers_dir=world.layers_dir) as base, \
-                chromium() as browser:
+        with (
+            serve(world.url, products_dir=world.products_dir, layers_dir=world.layers_dir) as base,
+            chromium() as browser,
+        ):
             page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
             sign_in(page, base, world.keys["ally_de"], timeout_ms=300_000)
             for _ in range(repeats):
@@ -35,9 +37,13 @@ def measure(n_sites: int, repeats: int) -> dict:
                 page.wait_for_selector("body[data-state=ready]")
             probe = page.evaluate("window.plumewatch")
     filters = probe["filterMs"][1:]  # the first is part of the load
-    return {"sites_in_catalog": probe["sites"], "load_ms": round(probe["loadMs"]),
-            "filter_ms_median": round(statistics.median(filters), 1), "filter_ms_max": round(max(filters), 1),
-            "filter_runs": len(filters)}
+    return {
+        "sites_in_catalog": probe["sites"],
+        "load_ms": round(probe["loadMs"]),
+        "filter_ms_median": round(statistics.median(filters), 1),
+        "filter_ms_max": round(max(filters), 1),
+        "filter_runs": len(filters),
+    }
 
 
 def main() -> None:

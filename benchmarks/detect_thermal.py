@@ -131,6 +131,21 @@ def truth_labels(truths: dict, taus: dict) -> np.ndarray:
     return np.where(stack.max(axis=0) >= LABEL_TAU, np.array(gases, dtype=object)[best], "none")
 
 
+def simulated_passes(seeds: list[int], prefix: str, passes: int, lines: int, samples: int, work: Path):
+    """(scene, truth pass, {emitted gas: true column ppm·m}) of every pass of HyTES surveys of ``seeds``."""
+    for seed in seeds:
+        shape = {"n_passes": passes, "lines": lines, "samples": samples}
+        survey = read_survey(simulate_survey(work / f"{prefix}{seed}", seed=seed, sensor="hytes", **shape))
+        truth = read_truth(survey.root)
+        for k, line in enumerate(survey.flight_lines):
+            truth_pass = truth["passes"][k]
+            emitted = sorted({s.gas for s in truth["sites"] if s.emission_kg_h[k] > 0})
+            truths = {
+                g: read_retrieval_geotiff(survey.root / truth_pass.enhancement_maps[g])[0] for g in emitted
+            }
+            yield open_envi(line.radiance), truth_pass, truths
+
+
 def run_surveys(seeds: list[int], passes: int, lines: int, samples: int, work: Path) -> dict:
     """Parts 1 and 2 over the simulated surveys of ``seeds``."""
     accuracy: dict = {}
@@ -140,50 +155,41 @@ def run_surveys(seeds: list[int], passes: int, lines: int, samples: int, work: P
     truth_pixels: Counter = Counter()
     detected_truth_pixels: Counter = Counter()
     timings = []
-    for seed in seeds:
-        shape = {"n_passes": passes, "lines": lines, "samples": samples}
-        survey = read_survey(simulate_survey(work / f"s{seed}", seed=seed, sensor="hytes", **shape))
-        truth = read_truth(survey.root)
-        for k, line in enumerate(survey.flight_lines):
-            scene = open_envi(line.radiance)
-            truth_pass = truth["passes"][k]
-            emitted = sorted({s.gas for s in truth["sites"] if s.emission_kg_h[k] > 0})
-            truths = {
-                g: read_retrieval_geotiff(survey.root / truth_pass.enhancement_maps[g])[0] for g in emitted
-            }
-            taus = {g: peak_optical_depth(scene, g) for g in emitted}
-            started = time.perf_counter()
-            everything = detect_scene(scene, ["auto"])
-            timings.append(time.perf_counter() - started)
-            accumulate_accuracy(accuracy, "header air temperature", everything, truths, taus)
-            true_scene = with_temperature(scene, truth_pass.air_temperature_k)
-            exact_t = detect_scene(true_scene, emitted)
-            accumulate_accuracy(accuracy, "true air temperature", exact_t, truths, taus)
-            before = detect_scene(with_temperature(scene, 293.15), emitted, method="cmf")
-            accumulate_accuracy(accuracy, "before: plain filter, 293.15 K", before, truths, taus)
+    for scene, truth_pass, truths in simulated_passes(seeds, "s", passes, lines, samples, work):
+        emitted = sorted(truths)
+        taus = {g: peak_optical_depth(scene, g) for g in emitted}
+        started = time.perf_counter()
+        everything = detect_scene(scene, ["auto"])
+        timings.append(time.perf_counter() - started)
+        accumulate_accuracy(accuracy, "header air temperature", everything, truths, taus)
+        true_scene = with_temperature(scene, truth_pass.air_temperature_k)
+        exact_t = detect_scene(true_scene, emitted)
+        accumulate_accuracy(accuracy, "true air temperature", exact_t, truths, taus)
+        before = detect_scene(with_temperature(scene, 293.15), emitted, method="cmf")
+        accumulate_accuracy(accuracy, "before: plain filter, 293.15 K", before, truths, taus)
 
-            index, confidence, names = identify_scene(scene, everything)
-            label = np.where(index > 0, np.array(["none", *names], dtype=object)[index], "none")
-            truth_label = truth_labels(truths, taus)
-            valid = np.logical_or.reduce([r.valid for r in everything.values()])
-            for t, p in zip(truth_label[valid & (index > 0)], label[valid & (index > 0)], strict=True):
-                pixel_confusion[(t, p)] += 1
-            for gas in emitted:
-                plume = valid & (truth_label == gas)
-                truth_pixels[gas] += int(plume.sum())
-                detected_truth_pixels[gas] += int((plume & (index > 0)).sum())
-                core, count = ndimage.label(valid & (truths[gas] * taus[gas] >= PLUME_TAU), np.ones((3, 3)))
-                for part in range(1, count + 1):
-                    pixels = core == part
-                    if pixels.sum() < MIN_PLUME_PIXELS:
-                        continue
-                    votes = Counter(label[pixels & (index > 0)])
-                    plume_confusion[(gas, votes.most_common(1)[0][0] if votes else "missed")] += 1
-            correct = (label == truth_label) & (index > 0) & valid
-            bins = np.digitize(confidence[(index > 0) & valid], CONFIDENCE_BINS) - 1
-            np.add.at(calibration, (bins, 0), 1)
-            np.add.at(calibration, (bins, 1), correct[(index > 0) & valid].astype(float))
-            np.add.at(calibration, (bins, 2), confidence[(index > 0) & valid].astype(float))
+        index, confidence, names = identify_scene(scene, everything)
+        label = np.where(index > 0, np.array(["none", *names], dtype=object)[index], "none")
+        truth_label = truth_labels(truths, taus)
+        valid = np.logical_or.reduce([r.valid for r in everything.values()])
+        for t, p in zip(truth_label[valid & (index > 0)], label[valid & (index > 0)], strict=True):
+            pixel_confusion[(t, p)] += 1
+        for gas in emitted:
+            plume = valid & (truth_label == gas)
+            truth_pixels[gas] += int(plume.sum())
+            detected_truth_pixels[gas] += int((plume & (index > 0)).sum())
+            core, count = ndimage.label(valid & (truths[gas] * taus[gas] >= PLUME_TAU), np.ones((3, 3)))
+            for part in range(1, count + 1):
+                pixels = core == part
+                if pixels.sum() < MIN_PLUME_PIXELS:
+                    continue
+                votes = Counter(label[pixels & (index > 0)])
+                plume_confusion[(gas, votes.most_common(1)[0][0] if votes else "missed")] += 1
+        correct = (label == truth_label) & (index > 0) & valid
+        bins = np.digitize(confidence[(index > 0) & valid], CONFIDENCE_BINS) - 1
+        np.add.at(calibration, (bins, 0), 1)
+        np.add.at(calibration, (bins, 1), correct[(index > 0) & valid].astype(float))
+        np.add.at(calibration, (bins, 2), confidence[(index > 0) & valid].astype(float))
     return {
         "accuracy": summarise_accuracy(accuracy),
         "pixel_confusion": {f"{t} -> {p}": n for (t, p), n in sorted(pixel_confusion.items())},
@@ -207,27 +213,18 @@ def run_surveys(seeds: list[int], passes: int, lines: int, samples: int, work: P
 def calibrate(seeds: list[int], passes: int, lines: int, samples: int, work: Path) -> dict:
     """``identify.CALIBRATION`` fitted on the surveys of ``seeds``: logistic regression of a right label."""
     features, right = [], []
-    for seed in seeds:
-        shape = {"n_passes": passes, "lines": lines, "samples": samples}
-        survey = read_survey(simulate_survey(work / f"c{seed}", seed=seed, sensor="hytes", **shape))
-        truth = read_truth(survey.root)
-        for k, line in enumerate(survey.flight_lines):
-            scene = open_envi(line.radiance)
-            truth_pass = truth["passes"][k]
-            emitted = sorted({s.gas for s in truth["sites"] if s.emission_kg_h[k] > 0})
-            truths = {
-                g: read_retrieval_geotiff(survey.root / truth_pass.enhancement_maps[g])[0] for g in emitted
-            }
-            everything = detect_scene(scene, ["auto"])
-            index, margin, rival, names = identification_evidence(
-                everything, scene_priors_ppmm(scene, everything)
-            )
-            label = np.array(["none", *names], dtype=object)[index]
-            valid = np.logical_or.reduce([r.valid for r in everything.values()])
-            picked = valid & (index > 0)
-            truth_label = truth_labels(truths, {g: peak_optical_depth(scene, g) for g in emitted})
-            features.append(np.log1p(np.minimum(np.stack([margin[picked], rival[picked]]), 1e6)))
-            right.append(label[picked] == truth_label[picked])
+    for scene, _, truths in simulated_passes(seeds, "c", passes, lines, samples, work):
+        emitted = sorted(truths)
+        everything = detect_scene(scene, ["auto"])
+        index, margin, rival, names = identification_evidence(
+            everything, scene_priors_ppmm(scene, everything)
+        )
+        label = np.array(["none", *names], dtype=object)[index]
+        valid = np.logical_or.reduce([r.valid for r in everything.values()])
+        picked = valid & (index > 0)
+        truth_label = truth_labels(truths, {g: peak_optical_depth(scene, g) for g in emitted})
+        features.append(np.log1p(np.minimum(np.stack([margin[picked], rival[picked]]), 1e6)))
+        right.append(label[picked] == truth_label[picked])
     x, y = np.concatenate(features, axis=1), np.concatenate(right).astype(float)
 
     def loss(p: np.ndarray) -> float:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import dask
 import numpy as np
+from site_quality import ensure_survey
 
 from plumewatch.detect.retrieval import Retrieval
 from plumewatch.detect.run import detect_scene
@@ -43,7 +44,6 @@ from plumewatch.io.survey import read_survey
 from plumewatch.plumes.emission import CSF_WIND, IME_WIND, EffectiveWind
 from plumewatch.plumes.segment import segment_plumes
 from plumewatch.plumes.wind import line_wind
-from plumewatch.simulate.survey import simulate_survey
 from plumewatch.simulate.truth import read_truth
 
 MATCH_RADIUS_M = 75.0
@@ -96,16 +96,7 @@ def survey_lines(root: Path, sensor: str, seed: int) -> list[dict]:
 def prepare(root: Path, specs: list[tuple[str, int]], *, size: dict, workers: int) -> None:
     """Simulate the surveys that are missing, then detect every line not yet cached, in parallel."""
     for sensor, seed in specs:
-        folder = root / f"{sensor}-seed{seed}"
-        if not (folder / "survey.json").exists():
-            simulate_survey(
-                folder,
-                seed=seed,
-                sensor=sensor,
-                n_passes=size["passes"],
-                lines=size["lines"],
-                samples=size["samples"],
-            )
+        ensure_survey(root, sensor, seed, size)
     jobs = [
         (root / f"{sensor}-seed{seed}" / "retrievals" / f"{line.name}.npz", line.radiance, GASES[sensor])
         for sensor, seed in specs

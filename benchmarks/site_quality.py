@@ -32,13 +32,8 @@ from plumewatch.sites.catalog import Catalog
 GASES = {"avirisng": ["ch4", "co2"], "emit": ["ch4"]}
 
 
-def score_seed(
-    root: Path, sensor: str, seed: int, *, size: dict, workers: int, radius_m: float, discard: bool = False
-) -> dict:
-    """evaluate_sites scores of one simulated survey processed into a fresh catalog.
-
-    With ``discard`` the survey folder (~330 MB of radiance for AVIRIS-NG) is removed once scored.
-    """
+def ensure_survey(root: Path, sensor: str, seed: int, size: dict) -> Path:
+    """The folder of the simulated survey of ``sensor`` and ``seed`` under ``root``, simulated if missing."""
     folder = root / f"{sensor}-seed{seed}"
     if not (folder / "survey.json").exists():
         simulate_survey(
@@ -49,6 +44,17 @@ def score_seed(
             lines=size["lines"],
             samples=size["samples"],
         )
+    return folder
+
+
+def score_seed(
+    root: Path, sensor: str, seed: int, *, size: dict, workers: int, radius_m: float, discard: bool = False
+) -> dict:
+    """evaluate_sites scores of one simulated survey processed into a fresh catalog.
+
+    With ``discard`` the survey folder (~330 MB of radiance for AVIRIS-NG) is removed once scored.
+    """
+    folder = ensure_survey(root, sensor, seed, size)
     survey = read_survey(folder)
     db = root / f"{sensor}-seed{seed}.sqlite"
     db.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from plumewatch.detect.retrieval import Retrieval
+from plumewatch.plumes.segment import segment_plumes
 from plumewatch.units import kg_m2_per_ppmm
 
 LON0, LAT0 = -103.0, 32.0
@@ -86,3 +87,15 @@ def make_scenario(
 def scenario_factory():
     """make_scenario, for tests that vary the synthetic scene."""
     return make_scenario
+
+
+def segment_scenario(s, **kwargs):
+    """``segment_plumes`` over a scenario with its pixel size and wind; ``kwargs`` override any option."""
+    options = dict(
+        pixel_size_m=s.pixel_size_m,
+        acquired=None,
+        wind_speed_m_s=s.wind_speed_m_s,
+        wind_from_deg=s.wind_from_deg,
+    )
+    options.update(kwargs)
+    return segment_plumes(s.retrieval, s.lon_deg, s.lat_deg, **options)

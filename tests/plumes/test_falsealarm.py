@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from tests.plumes.conftest import segment_scenario
 
 from plumewatch.plumes.falsealarm import (
     CLOUD_ZONE_PX,
@@ -9,18 +10,6 @@ from plumewatch.plumes.falsealarm import (
     albedo_correlation,
     rejection_reason,
 )
-from plumewatch.plumes.segment import segment_plumes
-
-
-def run(s, **kwargs):
-    options = dict(
-        pixel_size_m=s.pixel_size_m,
-        acquired=None,
-        wind_speed_m_s=s.wind_speed_m_s,
-        wind_from_deg=s.wind_from_deg,
-    )
-    options.update(kwargs)
-    return segment_plumes(s.retrieval, s.lon_deg, s.lat_deg, **options)
 
 
 def with_cloud(s, cloud):
@@ -47,15 +36,15 @@ def test_glow_fading_away_from_a_cloud_is_rejected(scenario_factory):
         0.0,
     )
     s.retrieval.enhancement_ppmm = (s.retrieval.enhancement_ppmm + glow).astype(np.float32)
-    assert len(run(s)) == 1, "without the cloud mask the glow is a (false) plume"
-    plumes = run(with_cloud(s, cloud))
+    assert len(segment_scenario(s)) == 1, "without the cloud mask the glow is a (false) plume"
+    plumes = segment_scenario(with_cloud(s, cloud))
     assert plumes == []
 
 
 def test_plume_running_into_a_cloud_is_kept(scenario_factory):
     s = scenario_factory(22, sources=[(95, 50, 600.0)], wind_from_deg=180.0)
     cloud = cloud_block(s.retrieval.valid.shape)
-    plumes = run(with_cloud(s, cloud))
+    plumes = segment_scenario(with_cloud(s, cloud))
     assert len(plumes) == 1
     assert plumes[0].pixels[:, 0].min() <= 40 + CLOUD_ZONE_PX, "the plume reaches into the cloud zone"
 
@@ -100,4 +89,4 @@ def test_real_plume_over_dark_ground_is_kept(scenario_factory):
     albedo = np.random.default_rng(23).uniform(0.05, 0.15, (120, 100))
     albedo[:, 60:] = 0.4
     s = scenario_factory(23, sources=[(30, 30, 500.0)], albedo=albedo)
-    assert len(run(s)) == 1
+    assert len(segment_scenario(s)) == 1
