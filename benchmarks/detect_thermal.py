@@ -250,16 +250,13 @@ def calibrate(seeds: list[int], passes: int, lines: int, samples: int, work: Pat
 
 def contrast_sweep(seed: int = 0, lines: int = 120, samples: int = 40) -> list[dict]:
     """Part 3: the thermal contrast sweep on a synthetic HyTES scene."""
-    spec = get_sensor("hytes")
-    wl, fwhm = spec.wavelength_nm, spec.fwhm_nm
+    wl = get_sensor("hytes").wavelength_nm
     rng = np.random.default_rng(seed)
     air_k = 300.0
     yy, xx = np.mgrid[0:lines, 0:samples]
     truth = 400.0 * np.exp(-0.5 * ((yy - lines / 2) ** 2 + (xx - samples / 2) ** 2) / 4.0**2)
     truth = np.round(truth, 0)
-    plants = np.clip(ndimage.gaussian_filter(rng.standard_normal((lines, samples)), 3) * 3 + 0.3, 0, 1)
-    emissivity = plants[..., None] * 0.985 + (1 - plants[..., None]) * (1 - soil_spectrum(wl))
-    spread = 1.0 + 0.2 * ndimage.gaussian_filter(rng.standard_normal((lines, samples)), 2) * 3
+    emissivity, spread = soil_and_plants(wl, rng, lines, samples)
     core = truth >= 200
     reference = int(np.argmin(np.abs(wl - NH3_BAND_NM)))
     eps, sky = emissivity[..., reference], planck_radiance(wl[reference], SKY_TEMPERATURE_K)
@@ -275,28 +272,7 @@ def contrast_sweep(seed: int = 0, lines: int = 120, samples: int = 40) -> list[d
     )
     results = []
     for contrast, surface_k, surface_emissivity in cases:
-        clean = lwir_radiance(
-            surface_k,
-            surface_emissivity,
-            wl,
-            fwhm,
-            plume_temperature_k=air_k,
-            columns_ppmm={"nh3": truth},
-            atmosphere_transmittance=0.9,
-            air_temperature_k=air_k,
-        )
-        radiance = clean + spec.noise_sigma(clean) * rng.standard_normal(clean.shape)
-        scene = Scene(
-            name="sweep",
-            path=Path("sweep.img"),
-            radiance=da.from_array(radiance.astype(np.float32), chunks=(lines, -1, -1)),
-            wavelength_nm=wl,
-            fwhm_nm=fwhm,
-            radiance_units=spec.radiance_units,
-            sensor="hytes",
-            view_zenith_deg=0.0,
-            attrs={"plume_temperature_k": air_k},
-        )
+        scene = hytes_scene("sweep", surface_k, surface_emissivity, air_k, {"nh3": truth}, rng)
         r = detect_scene(scene, ["nh3"])["nh3"]
         e, s = r.enhancement_ppmm, r.uncertainty_ppmm
         background = (truth < 1.0) & np.isfinite(e)
@@ -312,15 +288,27 @@ def contrast_sweep(seed: int = 0, lines: int = 120, samples: int = 40) -> list[d
     return results
 
 
-def synthetic_scene(wl, fwhm, rng, lines, samples, contrast_k, columns: dict) -> Scene:
-    """A HyTES scene of soil and plants ``contrast_k`` warmer than a 300 K air, with ``columns`` plumes."""
-    spec = get_sensor("hytes")
-    air_k = 300.0
+def soil_and_plants(wl, rng, lines: int, samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """(emissivity (lines, samples, bands), relative warming (lines, samples)) of a soil and plant mosaic."""
     plants = np.clip(ndimage.gaussian_filter(rng.standard_normal((lines, samples)), 3) * 3 + 0.3, 0, 1)
     emissivity = plants[..., None] * 0.985 + (1 - plants[..., None]) * (1 - soil_spectrum(wl))
     spread = 1.0 + 0.2 * ndimage.gaussian_filter(rng.standard_normal((lines, samples)), 2) * 3
+    return emissivity, spread
+
+
+def synthetic_scene(wl, rng, lines, samples, contrast_k, columns: dict) -> Scene:
+    """A HyTES scene of soil and plants ``contrast_k`` warmer than a 300 K air, with ``columns`` plumes."""
+    air_k = 300.0
+    emissivity, spread = soil_and_plants(wl, rng, lines, samples)
+    return hytes_scene("library", air_k + contrast_k * spread, emissivity, air_k, columns, rng)
+
+
+def hytes_scene(name: str, surface_k, emissivity, air_k: float, columns: dict, rng) -> Scene:
+    """A noisy HyTES Scene of ground at ``surface_k`` (K) under air at ``air_k`` with ``columns`` plumes."""
+    spec = get_sensor("hytes")
+    wl, fwhm = spec.wavelength_nm, spec.fwhm_nm
     clean = lwir_radiance(
-        air_k + contrast_k * spread,
+        surface_k,
         emissivity,
         wl,
         fwhm,
@@ -331,9 +319,9 @@ def synthetic_scene(wl, fwhm, rng, lines, samples, contrast_k, columns: dict) ->
     )
     radiance = clean + spec.noise_sigma(clean) * rng.standard_normal(clean.shape)
     return Scene(
-        name="library",
-        path=Path("library.img"),
-        radiance=da.from_array(radiance.astype(np.float32), chunks=(lines, -1, -1)),
+        name=name,
+        path=Path(f"{name}.img"),
+        radiance=da.from_array(radiance.astype(np.float32), chunks=(clean.shape[0], -1, -1)),
         wavelength_nm=wl,
         fwhm_nm=fwhm,
         radiance_units=spec.radiance_units,
@@ -358,7 +346,7 @@ def library_sweep(seeds=(0, 1, 2, 3, 4), lines: int = 80, samples: int = 40) -> 
         ratios = {"0.2-1.0": [], "0.02-0.2": []}
         right = plume = 0
         for seed in seeds:
-            scene = synthetic_scene(wl, fwhm, np.random.default_rng(seed), lines, samples, 10.0, {gas: truth})
+            scene = synthetic_scene(wl, np.random.default_rng(seed), lines, samples, 10.0, {gas: truth})
             everything = detect_scene(scene, ["auto"])
             estimate = everything[gas].enhancement_ppmm
             depth = truth * peak_k
