@@ -1,5 +1,7 @@
 """Streaming background statistics and covariance shrinkage."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -9,10 +11,20 @@ from plumewatch.detect.background import (
     PendingStats,
     PixelSums,
     column_parts,
-    merge_all,
     replace_pixels,
 )
 from plumewatch.detect.shrinkage import shrink_covariance
+
+
+def chan_merge(a: ColumnStats, b: ColumnStats) -> ColumnStats:
+    """The statistics of two disjoint pixel sets' union by Chan et al.'s pairwise update (the reference)."""
+    n = a.count + b.count
+    delta = b.mean - a.mean
+    mean = a.mean + delta * (b.count / np.maximum(n, 1.0))[:, None]
+    weight = (a.count * b.count / np.maximum(n, 1.0))[:, None, None]
+    return ColumnStats(
+        count=n, mean=mean, scatter=a.scatter + b.scatter + weight * delta[:, :, None] * delta[:, None, :]
+    )
 
 
 def test_chunked_statistics_equal_one_pass(synthetic):
@@ -20,9 +32,10 @@ def test_chunked_statistics_equal_one_pass(synthetic):
     usable = np.ones(cube.shape[:2], dtype=bool)
     usable[5, 2] = usable[40, 0] = False
     whole = ColumnStats.from_block(cube.copy(), usable)
-    parts = merge_all(
-        [ColumnStats.from_block(cube[i : i + 17].copy(), usable[i : i + 17]) for i in range(0, 90, 17)]
-    )
+    parts = functools.reduce(
+        PendingStats.merge,
+        [PendingStats.from_block(cube[i : i + 17].copy(), usable[i : i + 17]) for i in range(0, 90, 17)],
+    ).total()
     np.testing.assert_allclose(parts.scatter, whole.scatter, rtol=1e-6, atol=1e-9)
     pixels = cube[:, 2][usable[:, 2]].astype(np.float64)
     np.testing.assert_allclose(whole.mean[2], pixels.mean(axis=0), rtol=1e-6)
@@ -59,7 +72,7 @@ def test_pending_merges_equal_pairwise_merges_and_reuse_the_scatter(synthetic):
     blocks = [slice(0, 25), slice(25, 31), slice(31, 60)]
     expected = ColumnStats.from_block(cube[0:25].copy(), usable[0:25])
     for rows in blocks[1:]:
-        expected = expected.merge(ColumnStats.from_block(cube[rows].copy(), usable[rows]))
+        expected = chan_merge(expected, ColumnStats.from_block(cube[rows].copy(), usable[rows]))
     a, b, c = (PendingStats.from_block(cube[rows].copy(), usable[rows]) for rows in blocks)
     assert a.scatter.dtype == np.float32
     first = a.merge(b, in_place=True)

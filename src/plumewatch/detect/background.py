@@ -49,10 +49,6 @@ class ColumnStats:
         count, mean32, scatter32 = _centred_scatter(block, usable, column_sum)
         return cls(count=count, mean=mean32.astype(np.float64), scatter=scatter32.astype(np.float64))
 
-    def merge(self, other: ColumnStats) -> ColumnStats:
-        """Statistics of the union of two disjoint pixel sets (Chan et al. pairwise update)."""
-        return _combine(self.count, self.mean, self.scatter, other.count, other.mean, other.scatter)
-
     def grouped(self, group_of_column: np.ndarray) -> GroupStats:
         """Pool columns into groups; ``group_of_column`` must be non-decreasing (neighbouring columns)."""
         starts = np.flatnonzero(np.r_[True, np.diff(group_of_column) != 0])
@@ -89,25 +85,6 @@ def _sum_runs(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
         longer = lengths > step
         total[longer] += values[starts[longer] + step]
     return total
-
-
-def _combine(na, ma, sa, nb, mb, sb) -> ColumnStats:
-    n = na + nb
-    safe = np.maximum(n, 1.0)
-    delta = mb - ma
-    mean = ma + delta * (nb / safe)[:, None]
-    scaled = delta * np.sqrt(na * nb / safe)[:, None]
-    scatter = sa + sb
-    scatter += scaled[:, :, None] * scaled[:, None, :]
-    return ColumnStats(count=n, mean=mean, scatter=scatter)
-
-
-def merge_all(parts: list[ColumnStats]) -> ColumnStats:
-    """Merge a list of partial statistics of disjoint pixel sets."""
-    pending = PendingStats.of(parts[0])
-    for part in parts[1:]:
-        pending = pending.merge(PendingStats.of(part))
-    return pending.total()
 
 
 def _centred_scatter(
