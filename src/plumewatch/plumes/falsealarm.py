@@ -12,6 +12,8 @@ absorption, so a candidate there whose enhancement rises as the ground darkens i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import ndimage
 
@@ -76,30 +78,34 @@ def large_masked_areas(valid: np.ndarray) -> np.ndarray:
     return large[labels]
 
 
-def mask_edge_fraction(mask: np.ndarray, large_masked: np.ndarray) -> float:
-    """Fraction (0-1) of a candidate's pixels within MASK_EDGE_PX pixels of a large masked area."""
-    if not large_masked.any():
-        return 0.0
-    rim = ndimage.binary_dilation(large_masked, iterations=MASK_EDGE_PX)
-    return float(rim[mask].mean())
+@dataclass(frozen=True)
+class CloudZones:
+    """A scene's clouds as candidates meet them: the rim within MASK_EDGE_PX pixels of a cloud and the
+    zone within CLOUD_ZONE_PX, (lines, samples) bool, made once per scene for all its candidates."""
 
+    rim: np.ndarray
+    zone: np.ndarray
 
-def stands_clear_of_clouds(
-    mask: np.ndarray,
-    seed_pixels: np.ndarray,
-    large_masked: np.ndarray,
-    *,
-    min_pixels: int,
-    min_seed_pixels: int,
-) -> bool:
-    """Whether a candidate's pixels beyond CLOUD_ZONE_PX of any cloud alone reach its minimum size, seeds."""
-    if not large_masked.any():
-        return True
-    zone = ndimage.distance_transform_edt(~large_masked) <= CLOUD_ZONE_PX
-    if not (mask & zone).any():
-        return True
-    clear = mask & ~zone
-    return int(clear.sum()) >= min_pixels and int((clear & seed_pixels).sum()) >= min_seed_pixels
+    @classmethod
+    def around(cls, large_masked: np.ndarray) -> CloudZones | None:
+        """The zones around ``large_masked`` (from ``large_masked_areas``); None when there is no cloud."""
+        if not large_masked.any():
+            return None
+        rim = ndimage.binary_dilation(large_masked, iterations=MASK_EDGE_PX)
+        return cls(rim, ndimage.distance_transform_edt(~large_masked) <= CLOUD_ZONE_PX)
+
+    def edge_fraction(self, mask: np.ndarray) -> float:
+        """Fraction (0-1) of a candidate's pixels within MASK_EDGE_PX pixels of a cloud."""
+        return float(self.rim[mask].mean())
+
+    def stands_clear(
+        self, mask: np.ndarray, seed_pixels: np.ndarray, *, min_pixels: int, min_seed_pixels: int
+    ) -> bool:
+        """Whether a candidate's pixels beyond CLOUD_ZONE_PX of clouds alone reach its minimum size, seeds."""
+        if not (mask & self.zone).any():
+            return True
+        clear = mask & ~self.zone
+        return int(clear.sum()) >= min_pixels and int((clear & seed_pixels).sum()) >= min_seed_pixels
 
 
 def rejection_reason(
@@ -109,23 +115,23 @@ def rejection_reason(
     *,
     albedo: np.ndarray | None = None,
     surface_match: np.ndarray | None = None,
-    large_masked: np.ndarray | None = None,
+    clouds: CloudZones | None = None,
     seed_pixels: np.ndarray | None = None,
     min_pixels: int = 1,
     min_seed_pixels: int = 1,
 ) -> tuple[str, float]:
     """Why a candidate plume is a false alarm ('' when it is not), and its |albedo correlation|.
 
-    ``large_masked`` (from ``large_masked_areas``) enables the mask-rim test and, with
-    ``seed_pixels`` (the hysteresis seeds) and the candidate minimums, the cloud-zone test.
+    ``clouds`` (``CloudZones.around`` the scene's ``large_masked_areas``) enables the mask-rim test and,
+    with ``seed_pixels`` (the hysteresis seeds) and the candidate minimums, the cloud-zone test.
     """
     r = 0.0
-    if large_masked is not None:
-        fraction = mask_edge_fraction(mask, large_masked)
+    if clouds is not None:
+        fraction = clouds.edge_fraction(mask)
         if fraction >= MASK_EDGE_MAX_FRACTION:
             return f"lies along the rim of a large masked area, a cloud's edge ({fraction:.0%} of it)", r
-        if seed_pixels is not None and not stands_clear_of_clouds(
-            mask, seed_pixels, large_masked, min_pixels=min_pixels, min_seed_pixels=min_seed_pixels
+        if seed_pixels is not None and not clouds.stands_clear(
+            mask, seed_pixels, min_pixels=min_pixels, min_seed_pixels=min_seed_pixels
         ):
             return f"is no candidate without its pixels within {CLOUD_ZONE_PX} pixels of a cloud", r
     if albedo is not None:

@@ -27,7 +27,7 @@ from plumewatch.plumes.emission import (
     cross_sectional_flux,
     ime_emission,
 )
-from plumewatch.plumes.falsealarm import large_masked_areas, rejection_reason
+from plumewatch.plumes.falsealarm import CloudZones, large_masked_areas, rejection_reason
 from plumewatch.plumes.fragments import fragment_parents, plausible_length_m
 from plumewatch.plumes.outline import downwind_unit, local_metres, outline_polygon, principal_axis
 from plumewatch.plumes.plume import Plume
@@ -91,6 +91,8 @@ def segment_plumes(
     pixel_area_m2 = pixel_size_m**2
     geolocation_sigma_m = pixel_size_m if geolocation_sigma_m is None else geolocation_sigma_m
     albedo = None if retrieval.albedo is None else np.asarray(retrieval.albedo, dtype=np.float64)
+    clouds = CloudZones.around(large_masked)
+    seed_pixels = score >= config.high_sigma
 
     kept = []
     for mask in groups:
@@ -100,8 +102,8 @@ def segment_plumes(
             valid,
             albedo=albedo,
             surface_match=surface_match,
-            large_masked=large_masked,
-            seed_pixels=score >= config.high_sigma,
+            clouds=clouds,
+            seed_pixels=seed_pixels,
             min_pixels=config.min_pixels,
             min_seed_pixels=config.min_seed_pixels,
         )
