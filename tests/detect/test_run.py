@@ -7,6 +7,7 @@ import dask.array as da
 import numpy as np
 import pytest
 
+from plumewatch.detect import passes, run
 from plumewatch.detect.run import METHODS, detect_scene
 from plumewatch.errors import InputFileError, SensorCoverageError
 
@@ -39,6 +40,27 @@ def test_chunking_does_not_change_the_result(scene_factory):
     # float32 GEMMs round differently per chunk; 2% of the 1-sigma noise is far below anything that matters
     tolerance = 0.02 * float(np.nanmedian(a.uncertainty_ppmm))
     np.testing.assert_allclose(a.enhancement_ppmm, b.enhancement_ppmm, atol=tolerance)
+
+
+def test_blocks_kept_in_memory_or_on_disk_give_the_same_result(scene_factory, monkeypatch):
+    scene, _ = scene_factory()
+    cube = scene.radiance.compute()
+    cube[10, 3, :] = np.nan  # no data, and radiance at or below zero: the blocks' slow path
+    cube[12, 5, :] = 0.0
+    scene = type(scene)(**{**scene.__dict__, "radiance": da.from_array(cube, chunks=(50, -1, -1))})
+    in_memory = detect_scene(scene, ["ch4"], chunk_bytes=2**16)["ch4"]
+    saved = []
+    monkeypatch.setattr(run, "KEEP_IN_MEMORY_BYTES", 0)
+    monkeypatch.setattr(passes, "save", lambda *a: saved.append(a[1]) or original_save(*a))
+    on_disk = detect_scene(scene, ["ch4"], chunk_bytes=2**16)["ch4"]
+    assert len(saved) > 1  # every block went through the scratch folder
+    assert in_memory.info["masks"]["nodata"] == 1 and in_memory.info["masks"]["nonpositive"] == 1
+    np.testing.assert_array_equal(in_memory.valid, on_disk.valid)
+    np.testing.assert_array_equal(in_memory.enhancement_ppmm, on_disk.enhancement_ppmm)
+    np.testing.assert_array_equal(in_memory.uncertainty_ppmm, on_disk.uncertainty_ppmm)
+
+
+original_save = passes.save
 
 
 def test_masks_are_applied_and_counted(scene_factory):

@@ -88,23 +88,28 @@ def _sum_runs(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def _centred_scatter(
-    block: np.ndarray, usable: np.ndarray | None, column_sum: np.ndarray | None
+    block: np.ndarray, usable: np.ndarray | None, column_sum: np.ndarray | None, in_place: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(count (samples,) float64, mean and scatter float32) of a block, which is centred in place."""
+    """(count (samples,) float64, mean and scatter float32) of a block, centred in place if ``in_place``.
+
+    Otherwise the block is left as it is and centred into a new array of the same layout.
+    """
     partial = usable is not None and not usable.all()
     count = (
         usable.sum(axis=0).astype(np.float64) if partial else np.full(block.shape[1], float(block.shape[0]))
     )
     if column_sum is None:
+        if not in_place:
+            block, in_place = block.copy(order="K"), True
         if partial:
             block[~usable] = 0.0
         column_sum = block.sum(axis=0, dtype=np.float64)
     mean32 = (column_sum / np.maximum(count, 1.0)[:, None]).astype(np.float32)
-    block -= mean32[None]
+    centred = np.subtract(block, mean32[None], out=block if in_place else None)
     if partial:
-        block[~usable] = 0.0
+        centred[~usable] = 0.0
     # (samples, bands, lines) @ (samples, lines, bands): numpy hands each column to BLAS.
-    return count, mean32, np.matmul(block.transpose(1, 2, 0), block.transpose(1, 0, 2))
+    return count, mean32, np.matmul(centred.transpose(1, 2, 0), centred.transpose(1, 0, 2))
 
 
 @dataclass
@@ -128,10 +133,18 @@ class PendingStats:
 
     @classmethod
     def from_block(
-        cls, block: np.ndarray, usable: np.ndarray | None = None, column_sum: np.ndarray | None = None
+        cls,
+        block: np.ndarray,
+        usable: np.ndarray | None = None,
+        column_sum: np.ndarray | None = None,
+        *,
+        in_place: bool = True,
     ) -> PendingStats:
-        """``ColumnStats.from_block``'s statistics, the scatter left in float32 until the first merge."""
-        count, mean32, scatter32 = _centred_scatter(block, usable, column_sum)
+        """``ColumnStats.from_block``'s statistics, the scatter left in float32 until the first merge.
+
+        ``in_place=False`` leaves ``block`` as it is (at the cost of one block-sized array).
+        """
+        count, mean32, scatter32 = _centred_scatter(block, usable, column_sum, in_place)
         return cls(scatter32, count[None], mean32.astype(np.float64)[None])
 
     def merge(self, other: PendingStats, *, in_place: bool = False) -> PendingStats:
@@ -324,11 +337,19 @@ def replace_pixels(stats: ColumnStats, removed: PixelSums, added: PixelSums | No
     and their outer products to ``stats.scatter``: swapping pixels is adding and subtracting sums
     (the pairwise update of Chan et al., run backwards and forwards in one step).
     """
-    count, total, scatter = stats.count - removed.count, -removed.total, stats.scatter - removed.outer
+    count, total = stats.count - removed.count, -removed.total
+    changed = removed.count > 0
     if added is not None:
         count, total = count + added.count, total + added.total
-        scatter += added.outer
+        changed |= added.count > 0
     shift = total / np.maximum(count, 1.0)[:, None]
-    scaled = shift * np.sqrt(count)[:, None]  # one (samples, bands, bands) temporary, not two
-    scatter -= scaled[:, :, None] * scaled[:, None, :]
+    # only the columns that held such pixels change: the others keep their scatter as it is
+    cols = np.flatnonzero(changed)
+    scatter = stats.scatter.copy()
+    part = scatter[cols] - removed.outer[cols]
+    if added is not None:
+        part += added.outer[cols]
+    scaled = shift[cols] * np.sqrt(count[cols])[:, None]
+    part -= scaled[:, :, None] * scaled[:, None, :]
+    scatter[cols] = part
     return ColumnStats(count=count, mean=stats.mean + shift, scatter=scatter)

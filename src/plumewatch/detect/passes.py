@@ -1,13 +1,14 @@
 """The streaming passes of detection: one dask task per block of lines.
 
 Pass 1 reads a block from the scene, computes its masks and (log-space filters) its log
-radiance once, keeps the prepared block in a scratch folder and reduces it to per-column
-statistics. Every later pass (apply the filters, the shape test of
-the pixels that may be plume, the statistics of flagged pixels) reads the prepared block back
-instead of converting the scene's bands again. Without a scratch folder (on a dask.distributed
-cluster, whose workers need not share a disk, or with a single later pass) a later pass prepares
-the block from the scene again, with pass 1's masks, which gives the same block (in radiance
-space it reads the scene's block as it is: the filters give the same numbers in either layout).
+radiance once, keeps the prepared block (in memory when the scene's prepared blocks are small
+enough, else in a scratch folder) and reduces it to per-column statistics. Every later pass
+(apply the filters, the shape test of the pixels that may be plume, the statistics of flagged
+pixels) reads the kept block instead of converting the scene's bands again. Without a place to
+keep it (on a dask.distributed cluster, whose workers need not share a disk, or with a single
+later pass) a later pass prepares the block from the scene again, with pass 1's masks, which
+gives the same block (in radiance space it reads the scene's block as it is: the filters give
+the same numbers in either layout).
 
 Blocks live column-major, (samples, lines, bands) in memory, and are handed to the filters as
 (lines, samples, bands) views: each detector column is one contiguous (lines, bands) matrix, so
@@ -17,6 +18,7 @@ by a single batched ``np.matmul`` per block.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,17 @@ from plumewatch.detect.cluster import ClusterModel
 from plumewatch.detect.exact import LOG_FLOOR, ExactFilter
 from plumewatch.detect.masks import MASK_NAMES, MaskPlan, compute_masks
 
-Source = np.ndarray | str  # a block of the scene's radiance, or the path of its prepared copy
+IN_MEMORY = "memory"  # where to keep prepared blocks: this, a scratch folder, or None (prepare again)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A prepared block (as ``prepare`` returns it) kept in memory between passes."""
+
+    block: np.ndarray
+
+
+Source = np.ndarray | str | Kept  # a block of the scene's radiance, its prepared copy's path, or the copy
 
 
 def prepare(
@@ -37,42 +49,49 @@ def prepare(
     The block is float32, column-major, ln radiance when ``log_space`` (``exact.log_radiance``).
     Masks are computed from ``masks``, or taken as given by ``excluded`` (then no flags are returned).
     Column sums: (samples, bands) float64 sums over lines of the block's pixels not excluded, or None
-    where they do not come for free (log radiance, or values that are not finite).
+    where the block holds values that are not finite (the statistics then sum the pixels themselves).
     """
     raw = np.asarray(raw, dtype=np.float32)
     flags = {} if excluded is not None else compute_masks(raw, masks)
-    # one read of the block tells finiteness, and gives the statistics' column sums in radiance space
-    all_finite, column_sum = _finite_column_sum(raw)
-    all_positive = log_space and all_finite and bool(np.min(raw) > 0)
-    if excluded is None:
-        if log_space:
-            flags["nonpositive"] = _any_band(raw, lambda x: ~(x > 0) & ~np.isnan(x), all_positive)
-        excluded = np.logical_or.reduce(list(flags.values())) if flags else np.zeros(raw.shape[:2], bool)
-        flags["nodata"] = _any_band(raw, lambda x: ~np.isfinite(x), all_finite) & ~excluded
-        excluded = excluded | flags["nodata"]
     storage = np.empty((raw.shape[1], raw.shape[0], raw.shape[2]), dtype=np.float32)
     block = storage.transpose(1, 0, 2)
     np.copyto(block, raw)
-    if log_space and all_positive:
-        np.log(storage, out=storage)  # on contiguous memory: the vectorised loop, 2x a transposing log
-    elif log_space:
+    if log_space:
+        with np.errstate(divide="ignore", invalid="ignore"):  # radiance <= 0 is dealt with below
+            np.log(storage, out=storage)  # on contiguous memory: the vectorised loop, 2x a transposing log
+    masked = np.logical_or.reduce([*flags.values()], initial=False) if excluded is None else excluded
+    every, of_masked = _column_sums(storage, masked)
+    # the sums are finite exactly when every value is (ln radiance too, where radiance > 0): one
+    # check of them rules out the per-element tests for no-data and radiance <= 0
+    all_finite = bool(np.isfinite(every).all())
+    if excluded is None:
+        if log_space:
+            flags["nonpositive"] = _any_band(raw, lambda x: ~(x > 0) & ~np.isnan(x), all_finite)
+        excluded = masked | flags.get("nonpositive", False)
+        flags["nodata"] = _any_band(raw, lambda x: ~np.isfinite(x), all_finite) & ~excluded
+        excluded = excluded | flags["nodata"]
+    if all_finite:
+        return block, flags, excluded, (every - of_masked).astype(np.float64)
+    if log_space:  # the logarithm again, of positive radiance only
+        np.copyto(block, raw)
         positive = block > 0
         np.log(block, out=block, where=positive)
         block[~positive & ~np.isnan(block)] = LOG_FLOOR
-    if log_space or not all_finite:
-        return block, flags, excluded, None
-    lines, samples = np.nonzero(excluded)
-    np.subtract.at(column_sum, samples, raw[lines, samples])
-    return block, flags, excluded, column_sum
+    return block, flags, excluded, None
 
 
-def _finite_column_sum(raw: np.ndarray) -> tuple[bool, np.ndarray]:
-    """(whether every value of a (lines, samples, bands) block is finite, its float64 sum over lines).
+def _column_sums(storage: np.ndarray, masked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(samples, bands) float32 sums over lines of a column-major block's pixels: all, and the ``masked``.
 
-    A float64 sum of float32 values cannot overflow: it is finite exactly when they all are.
+    One batched product per column reads the block once for both.
     """
-    column_sum = raw.sum(axis=0, dtype=np.float64)
-    return bool(np.isfinite(column_sum).all()), column_sum
+    samples, lines, _ = storage.shape
+    weights = np.empty((samples, 2, lines), dtype=np.float32)
+    weights[:, 0] = 1.0
+    weights[:, 1] = masked.T
+    with np.errstate(invalid="ignore", over="ignore"):  # a value not finite makes its column's sums so
+        sums = np.matmul(weights, storage)
+    return sums[:, 0], sums[:, 1]
 
 
 def _any_band(block: np.ndarray, test, ruled_out: bool) -> np.ndarray:
@@ -90,7 +109,9 @@ def save(folder: Path, index: int, block: np.ndarray) -> str:
 
 
 def load(source: Source, log_space: bool, excluded: np.ndarray) -> np.ndarray:
-    """The prepared block of ``source``: read back from its scratch file, or prepared again."""
+    """The prepared block of ``source``: kept in memory, read from its scratch file, or prepared again."""
+    if isinstance(source, Kept):
+        return source.block
     if isinstance(source, str):  # mapped, not copied: the passes only read it, some only a few pixels
         return np.load(source, mmap_mode="r").transpose(1, 0, 2)
     if not log_space:  # the passes only read it: the scene's block as it is, not a column-major copy
@@ -103,23 +124,26 @@ def accumulate(
     masks: MaskPlan,
     classes: ClusterModel | None,
     log_space: bool,
-    keep: Path | None,
+    keep: Path | str | None,
     index: int,
 ):
-    """Pass 1 on one block: (([pooled] + per-class statistics, mask counts), excluded, scratch path)."""
+    """Pass 1 on one block: (([pooled] + per-class statistics, mask counts), excluded, kept source).
+
+    ``keep``: ``IN_MEMORY``, a scratch folder, or None (the later passes prepare the block again).
+    """
     labels = classes.assign(np.asarray(raw, dtype=np.float32)) if classes is not None else None
     block, flags, excluded, column_sum = prepare(raw, log_space, masks)
-    path = save(keep, index, block) if keep is not None else None
+    kept = Kept(block) if keep == IN_MEMORY else save(keep, index, block) if keep is not None else None
     usable = ~excluded
     stats = []
     if labels is not None:
         stats = [
             PendingStats.from_block(block.copy(), usable & (labels == k)) for k in range(classes.classes)
         ]
-    stats.insert(0, PendingStats.from_block(block, usable, column_sum))
+    stats.insert(0, PendingStats.from_block(block, usable, column_sum, in_place=keep != IN_MEMORY))
     counts = {name: int(flags[name].sum()) if name in flags else 0 for name in MASK_NAMES}
     counts["usable_pixels"] = int(usable.sum())
-    return (stats, counts), excluded, path
+    return (stats, counts), excluded, kept
 
 
 def apply(source: Source, excluded: np.ndarray, filters, log_space: bool) -> np.ndarray:

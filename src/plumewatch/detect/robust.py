@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from plumewatch.detect.masks import grow
+
 FLAG_SIGMA = 3.0
 STRONG_SIGMA = 5.0
 MIN_CORE_PIXELS = 6
@@ -47,8 +49,7 @@ def shape_test_pixels(significance: np.ndarray) -> np.ndarray:
     """
     z = np.nan_to_num(significance, nan=0.0)
     mean_z = ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
-    square = np.ones((SMOOTH_PIXELS, SMOOTH_PIXELS), dtype=bool)
-    return ndimage.binary_dilation(mean_z > SMOOTH_SIGMA, square) | (z > FLAG_SIGMA)
+    return grow(mean_z > SMOOTH_SIGMA, SMOOTH_PIXELS // 2) | (z > FLAG_SIGMA)
 
 
 def plume_flags(
@@ -78,7 +79,7 @@ def plume_flags(
     mean_z = ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
     mean_excess = ndimage.uniform_filter(excess, SMOOTH_PIXELS, mode="nearest")
     allowed = 3.0 * noise / SMOOTH_PIXELS
-    weak = ndimage.binary_dilation(core, NEIGHBOURS) | ((mean_z > SMOOTH_SIGMA) & (mean_excess < allowed))
+    weak = grow(core, 1) | ((mean_z > SMOOTH_SIGMA) & (mean_excess < allowed))
     # a plume is one connected body around its strong pixels: weak areas with no core are clutter
     labels, _ = ndimage.label(weak, NEIGHBOURS)
     keep = np.unique(labels[core & weak])

@@ -51,6 +51,10 @@ DEFAULT_METHOD = "exact"
 CHUNK_BYTES = 48 * 2**20
 PIXELS_PER_BAND = 3  # a column group pools columns until it has this many pixels per band
 CLUSTER_SAMPLE_LINES = 2000
+# Methods that refit keep a scene's prepared blocks in memory up to this size (float32 bytes of its
+# gas and mask bands), in a scratch folder beyond it: memory stays flat as flight lines grow, and the
+# peak stays near 1.2 GiB at this size (docs/benchmarks.md), under the 1.5 GB target with a margin.
+KEEP_IN_MEMORY_BYTES = 512 * 2**20
 FLAGGED_BLOCKS_AT_ONCE = 4  # the flagged pixels' per-column sums of this many blocks are in memory at a time
 # Refits without the plume pixels the previous fit found (exact: with the spectral-shape test).
 ROBUST_ITERATIONS = {"exact": 2, "sparse": 1}
@@ -69,8 +73,9 @@ def detect_scene(
     """Per-gas Retrievals (enhancement and 1-sigma uncertainty, ppm·m, plus albedo) for a scene.
 
     ``gases`` may be ``["auto"]``: every library gas the scene's bands cover. With a local
-    scheduler, methods that refit keep the prepared blocks in a scratch folder under the system's
-    temporary directory (``TMPDIR``) between passes, about as large as the gas bands in float32.
+    scheduler, methods that refit keep the prepared blocks between passes: in memory up to
+    ``KEEP_IN_MEMORY_BYTES``, else in a scratch folder under the system's temporary directory
+    (``TMPDIR``), about as large as the gas bands in float32.
     """
     method = method or DEFAULT_METHOD
     if method not in METHODS:
@@ -115,7 +120,8 @@ def detect_scene(
     # same cores (as on dask.distributed workers, BLAS runs single-threaded), and a fit is many small solves.
     iterations = ROBUST_ITERATIONS.get(method, 0)
     # One later pass (no refits) reads the scene again: cheaper than writing and reading a scratch copy.
-    with _scratch_folder(iterations > 0) as keep, threadpool_limits(limits=1, user_api="blas"):
+    prepared_bytes = lines * samples * block_bands * 4
+    with _keeping(iterations > 0, prepared_bytes) as keep, threadpool_limits(limits=1, user_api="blas"):
         stats, counts, masked, sources = _first_pass(blocks, masks, classes, log_space, keep)
         if counts["usable_pixels"] == 0:
             raise InputFileError(scene.path, "no usable pixel: every pixel is no-data or masked")
@@ -274,13 +280,18 @@ def _lines_per_block(source_chunks: tuple[int, ...], line_bytes: int, chunk_byte
 
 
 @contextlib.contextmanager
-def _scratch_folder(wanted: bool = True):
-    """A folder for the prepared blocks, removed afterwards; None if not ``wanted`` or on a dask cluster."""
+def _keeping(wanted: bool, prepared_bytes: int):
+    """Where to keep the prepared blocks: ``passes.IN_MEMORY``, a scratch folder (removed after), or None.
+
+    None when not ``wanted`` or on a dask cluster; in memory when they take at most ``KEEP_IN_MEMORY_BYTES``.
+    """
     if not wanted or not _scheduler_is_local():
         yield None
-        return
-    with tempfile.TemporaryDirectory(prefix="plumewatch-detect-") as folder:
-        yield Path(folder)
+    elif prepared_bytes <= KEEP_IN_MEMORY_BYTES:
+        yield passes.IN_MEMORY
+    else:
+        with tempfile.TemporaryDirectory(prefix="plumewatch-detect-") as folder:
+            yield Path(folder)
 
 
 def _scheduler_is_local() -> bool:
@@ -289,11 +300,11 @@ def _scheduler_is_local() -> bool:
     return scheduler is None or not getattr(scheduler, "__module__", "").startswith("distributed")
 
 
-def _first_pass(blocks, masks, classes: ClusterModel | None, log_space: bool, keep: Path | None):
+def _first_pass(blocks, masks, classes: ClusterModel | None, log_space: bool, keep: Path | str | None):
     """(merged [pooled] + per-class statistics, mask counts, (lines, samples) masked, per-block sources).
 
     The statistics are reduced as a tree of dask tasks; a block's source for the later passes is
-    its prepared copy in ``keep``, or the scene's block itself when there is no scratch folder.
+    its prepared copy kept as ``keep`` says, or the scene's block itself when ``keep`` is None.
     """
     parts = [
         dask.delayed(passes.accumulate, nout=3)(b, masks, classes, log_space, keep, i)
