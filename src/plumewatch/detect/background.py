@@ -301,7 +301,9 @@ def column_parts(
     Returns [(columns (g,), pixel counts (g,), sums of deviations (g, bands), sums of their outer
     products (g, bands, bands))], one entry per batch of ``column_batches``: only the columns present.
     """
-    deviation = np.vstack([spectra - reference[columns], np.zeros((1, spectra.shape[1]))])
+    deviation = np.empty((len(spectra) + 1, spectra.shape[1]))  # a last row of zeros for the padding
+    np.subtract(spectra, reference[columns], out=deviation[:-1])
+    deviation[-1] = 0.0
     parts = []
     for present, index in column_batches(columns):
         batch = deviation[index]  # (g, m, bands), the padding rows zero

@@ -141,11 +141,10 @@ class ExactFilter:
         ``columns`` (n,) holds each pixel's column: the same terms as ``apply(residual=True)`` gives,
         for scattered pixels (one batched GEMM over them, grouped per column).
         """
-        padded = np.vstack([pixels, np.zeros((1, pixels.shape[1]), dtype=pixels.dtype)])
         excess = np.empty(len(columns), dtype=np.float32)
         explained = np.empty(len(columns), dtype=np.float32)
         for present, index in column_batches(columns):
-            batch = padded[index]  # (g, m, union_bands), the padding rows zero
+            batch = pixels[index]  # (g, m, union_bands); the padding rows (index -1) are left out below
             whitened = np.matmul(batch, self.whitener[present]) - self.whitened_mean[present, None, :]
             along = np.matmul(batch, self.shape_weights[present]) - self.shape_offset[present, None, :]
             terms = _shape_test(whitened, along, self.live_bands[present, None])
