@@ -1,15 +1,19 @@
-"""False-alarm tests near clouds and on dark ground, on hand-made retrievals."""
+"""False-alarm tests near clouds, on dark ground and along thin dark tracks, on hand-made retrievals."""
 
 import numpy as np
 import pytest
+from scipy import ndimage
 from tests.plumes.conftest import segment_scenario
 
 from plumewatch.plumes.falsealarm import (
     CLOUD_ZONE_PX,
     DARK_GROUND_MAX_ANTICORRELATION,
+    MARGINAL_PEAK_FACTOR,
     albedo_correlation,
+    local_albedo_anomaly,
     rejection_reason,
 )
+from plumewatch.plumes.segment import SegmentConfig, smoothed_significance
 
 
 def with_cloud(s, cloud):
@@ -90,3 +94,64 @@ def test_real_plume_over_dark_ground_is_kept(scenario_factory):
     albedo[:, 60:] = 0.4
     s = scenario_factory(23, sources=[(30, 30, 500.0)], albedo=albedo)
     assert len(segment_scenario(s)) == 1
+
+
+def tracks_albedo(seed, shape=(120, 100), rows=(60,)):
+    """Albedo brightening from west to east, crossed by thin (2-pixel) tracks 0.06 darker, and the tracks."""
+    rng = np.random.default_rng(seed)
+    cols = np.arange(shape[1])
+    albedo = np.broadcast_to(0.2 + 0.4 * cols[None, :] / shape[1], shape) + rng.normal(0, 0.01, shape)
+    track = np.zeros(shape, dtype=bool)
+    for row in rows:
+        track[row : row + 2, 10:90] = True
+    return np.where(track, albedo - 0.06, albedo).astype(np.float32), track
+
+
+def streak_along_track(scenario_factory, seed, streak_ppmm):
+    """A scene without plumes whose retrieval reads a thin dark track as a streak of enhancement."""
+    albedo, track = tracks_albedo(seed)
+    rng = np.random.default_rng(seed + 100)
+    streak = np.where(track, streak_ppmm * (1.0 + 0.3 * rng.standard_normal(track.shape)), 0.0)
+    return scenario_factory(seed, sources=[], albedo=albedo, extra_ppmm=streak)
+
+
+def peak_score(s):
+    """The highest smoothed significance of a scenario (score units of segmentation)."""
+    r = s.retrieval
+    raw = r.enhancement_ppmm / r.uncertainty_ppmm
+    return float(smoothed_significance(raw, r.valid, SegmentConfig().smooth_px).max())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_marginal_streak_along_a_thin_dark_track_is_rejected(scenario_factory, seed):
+    s = streak_along_track(scenario_factory, seed, 200.0)
+    assert peak_score(s) < MARGINAL_PEAK_FACTOR * SegmentConfig().high_sigma
+    albedo = s.retrieval.albedo
+    s.retrieval.albedo = None
+    assert len(segment_scenario(s)) == 1, "without the albedo the streak is a (false) plume"
+    s.retrieval.albedo = albedo
+    assert segment_scenario(s) == []
+
+
+def test_strong_streak_along_a_track_is_not_marginal(scenario_factory):
+    s = streak_along_track(scenario_factory, 0, 400.0)
+    assert peak_score(s) >= MARGINAL_PEAK_FACTOR * SegmentConfig().high_sigma
+    assert len(segment_scenario(s)) == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_marginal_plume_crossing_dark_tracks_is_kept(scenario_factory, seed):
+    albedo, _ = tracks_albedo(seed, rows=(30, 60, 90))
+    s = scenario_factory(seed, sources=[(15, 50, 45.0)], albedo=albedo)
+    assert peak_score(s) < MARGINAL_PEAK_FACTOR * SegmentConfig().high_sigma
+    assert len(segment_scenario(s)) == 1
+
+
+def test_local_albedo_anomaly_keeps_thin_features_and_drops_broad_contrast():
+    albedo, track = tracks_albedo(0)
+    anomaly = local_albedo_anomaly(albedo, np.ones(albedo.shape, dtype=bool))
+    # The track is about 0.16 darker in log albedo; the 1.5-pixel fine mean keeps a third of that.
+    assert np.median(anomaly[track]) < -0.04
+    off_track = ~ndimage.binary_dilation(track, iterations=6)
+    off_track[:, :10] = off_track[:, 90:] = False
+    assert np.abs(np.median(anomaly[off_track])) < 0.005, "the west-east brightening is not local"

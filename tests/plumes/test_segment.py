@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import ndimage
 from shapely.geometry import Point
 from tests.plumes.conftest import segment_scenario
 
@@ -9,6 +10,7 @@ from plumewatch.geo.footprint import distance_m
 from plumewatch.io.survey import SiteWind
 from plumewatch.plumes.cogas import link_co_gases
 from plumewatch.plumes.emission import EffectiveWind
+from plumewatch.plumes.segment import smoothed_significance
 
 
 @pytest.mark.parametrize("wind_from_deg", [0.0, 90.0, 135.0, 200.0, 315.0])
@@ -169,3 +171,15 @@ def test_plume_cut_by_a_small_masked_patch_stays_one_plume(scenario_factory):
     plumes = segment_scenario(s, wind_from_deg=None)
     assert len(plumes) == 1
     assert plumes[0].pixels[:, 0].min() < 50 and plumes[0].pixels[:, 0].max() > 58
+
+
+def test_noise_scores_alike_beside_masked_pixels_and_inside():
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((400, 400))
+    valid = np.ones(z.shape, dtype=bool)
+    valid[::6, ::6] = False  # scattered masked pixels: many pixels have only some neighbours valid
+    score = smoothed_significance(z, valid, 3)
+    neighbours = np.rint(9 * ndimage.uniform_filter(valid.astype(float), size=3, mode="constant"))
+    inside, beside = valid & (neighbours == 9), valid & (neighbours <= 8)
+    assert beside.sum() > 10_000 and inside.sum() > 10_000
+    assert np.std(score[beside]) == pytest.approx(np.std(score[inside]), rel=0.05)
