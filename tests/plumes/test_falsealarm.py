@@ -1,4 +1,4 @@
-"""False-alarm tests near clouds, on dark ground and along thin dark tracks, on hand-made retrievals."""
+"""False-alarm tests by clouds, on dark ground, along thin dark tracks, below shadows, on made-up scenes."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,9 @@ from plumewatch.plumes.falsealarm import (
     CLOUD_ZONE_PX,
     DARK_GROUND_MAX_ANTICORRELATION,
     MARGINAL_PEAK_FACTOR,
+    SHADOW_PEAK_FACTOR,
     albedo_correlation,
+    large_dark_areas,
     local_albedo_anomaly,
     rejection_reason,
 )
@@ -155,3 +157,54 @@ def test_local_albedo_anomaly_keeps_thin_features_and_drops_broad_contrast():
     off_track = ~ndimage.binary_dilation(track, iterations=6)
     off_track[:, :10] = off_track[:, 90:] = False
     assert np.abs(np.median(anomaly[off_track])) < 0.005, "the west-east brightening is not local"
+
+
+def shadowed_albedo(seed, shape=(120, 100)):
+    """Even ground (albedo 0.4) with a cloud shadow (0.04) over rows 0-39 of columns 0-29."""
+    albedo = 0.4 + np.random.default_rng(seed).normal(0, 0.01, shape)
+    albedo[:40, :30] = 0.04
+    return albedo.astype(np.float32)
+
+
+def leak_below_shadow(scenario_factory, seed, leak_ppmm, cols=slice(10, 20)):
+    """A scene without plumes whose retrieval reads ground below a shadow as a patch of enhancement."""
+    rng = np.random.default_rng(seed + 200)
+    patch = np.zeros((120, 100), dtype=bool)
+    patch[80:100, cols] = True
+    leak = np.where(patch, leak_ppmm * (1.0 + 0.3 * rng.standard_normal(patch.shape)), 0.0)
+    return scenario_factory(seed, sources=[], albedo=shadowed_albedo(seed), extra_ppmm=leak)
+
+
+def test_large_dark_areas_find_a_shadow_not_a_small_dark_roof():
+    albedo = shadowed_albedo(0)
+    roof = disk(albedo.shape, (80, 70), 5)
+    albedo[roof] = 0.04
+    dark = large_dark_areas(albedo, np.ones(albedo.shape, dtype=bool))
+    assert dark[:40, :30].all()
+    assert not dark[roof].any()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_leak_in_a_shadowed_column_below_the_needed_peak_is_rejected(scenario_factory, seed):
+    s = leak_below_shadow(scenario_factory, seed, 250.0)
+    seed_sigma = SegmentConfig().high_sigma
+    assert MARGINAL_PEAK_FACTOR * seed_sigma <= peak_score(s) < SHADOW_PEAK_FACTOR * seed_sigma
+    albedo = s.retrieval.albedo
+    s.retrieval.albedo = None
+    assert len(segment_scenario(s)) == 1, "without the albedo the leak is a (false) plume"
+    s.retrieval.albedo = albedo
+    assert segment_scenario(s) == []
+
+
+def test_same_patch_outside_the_shadowed_columns_is_kept(scenario_factory):
+    s = leak_below_shadow(scenario_factory, 0, 250.0, cols=slice(60, 70))
+    assert len(segment_scenario(s)) == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_strong_plume_in_shadowed_columns_is_kept(scenario_factory, seed):
+    s = scenario_factory(seed, sources=[(60, 15, 500.0)], albedo=shadowed_albedo(seed))
+    assert peak_score(s) >= SHADOW_PEAK_FACTOR * SegmentConfig().high_sigma
+    plumes = segment_scenario(s)
+    assert len(plumes) == 1
+    assert plumes[0].pixels[:, 1].mean() < 30, "the plume lies in the shadowed columns"

@@ -27,7 +27,13 @@ from plumewatch.plumes.emission import (
     cross_sectional_flux,
     ime_emission,
 )
-from plumewatch.plumes.falsealarm import CloudZones, LocalDarkness, large_masked_areas, rejection_reason
+from plumewatch.plumes.falsealarm import (
+    CloudZones,
+    LocalDarkness,
+    ShadowColumns,
+    large_masked_areas,
+    rejection_reason,
+)
 from plumewatch.plumes.fragments import fragment_parents, plausible_length_m
 from plumewatch.plumes.outline import downwind_unit, local_metres, outline_polygon, principal_axis
 from plumewatch.plumes.plume import Plume
@@ -98,6 +104,7 @@ def segment_plumes(
         if albedo is None
         else LocalDarkness.of(albedo, valid, smoothed_enhancement, score, seed_sigma=config.high_sigma)
     )
+    shadows = None if albedo is None else ShadowColumns.of(albedo, valid, score, seed_sigma=config.high_sigma)
 
     kept = []
     for mask in groups:
@@ -112,6 +119,7 @@ def segment_plumes(
             min_pixels=config.min_pixels,
             min_seed_pixels=config.min_seed_pixels,
             darkness=darkness,
+            shadows=shadows,
         )
         if reason:
             log.info(
