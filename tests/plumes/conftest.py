@@ -99,3 +99,12 @@ def segment_scenario(s, **kwargs):
     )
     options.update(kwargs)
     return segment_plumes(s.retrieval, s.lon_deg, s.lat_deg, **options)
+
+
+def assert_rejected_by_the_albedo_tests(s):
+    """The scenario's one candidate is a (false) plume without its albedo map, and rejected with it."""
+    albedo = s.retrieval.albedo
+    s.retrieval.albedo = None
+    assert len(segment_scenario(s)) == 1, "without the albedo map the candidate is a (false) plume"
+    s.retrieval.albedo = albedo
+    assert segment_scenario(s) == []

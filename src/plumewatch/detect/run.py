@@ -311,8 +311,8 @@ def _first_pass(blocks, masks, classes: ClusterModel | None, log_space: bool, ke
         for i, b in enumerate(blocks)
     ]
     merged = _tree([p[0] for p in parts], _merge)
-    (stats, counts), excluded, paths = dask.compute(merged, [p[1] for p in parts], [p[2] for p in parts])
-    sources = paths if keep is not None else blocks
+    (stats, counts), excluded, kept = dask.compute(merged, [p[1] for p in parts], [p[2] for p in parts])
+    sources = kept if keep is not None else blocks
     return [s.total() for s in stats], counts, np.concatenate(excluded, axis=0), sources
 
 

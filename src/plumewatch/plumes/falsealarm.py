@@ -97,16 +97,22 @@ def on_darker_ground(albedo: np.ndarray, mask: np.ndarray, valid: np.ndarray) ->
 
 def large_masked_areas(valid: np.ndarray) -> np.ndarray:
     """Pixels of the masked areas that are clouds: large and solid (see LARGE_MASK_PX), gaps closed."""
-    closed = ndimage.binary_closing(~valid, iterations=2) | ~valid
-    labels, n = ndimage.label(closed)
-    if n == 0:
-        return np.zeros_like(valid)
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    labels, large = _large_areas(~valid)
     core = ndimage.binary_erosion(~valid, structure=np.ones((CLOUD_CORE_PX, CLOUD_CORE_PX), dtype=bool))
-    solid = np.bincount(labels[core], minlength=n + 1) > 0
-    large = (sizes >= LARGE_MASK_PX) & solid
-    large[0] = False
+    large &= np.bincount(labels[core], minlength=len(large)) > 0  # solid: holding a core block
     return large[labels]
+
+
+def _large_areas(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels of ``pixels``' areas once gaps of 2 pixels are closed, per label: at least LARGE_MASK_PX).
+
+    Label 0 (outside every area) is never large.
+    """
+    closed = ndimage.binary_closing(pixels, iterations=2) | pixels
+    labels, n = ndimage.label(closed)
+    large = np.bincount(labels.ravel(), minlength=n + 1) >= LARGE_MASK_PX
+    large[0] = False
+    return labels, large
 
 
 def local_albedo_anomaly(albedo: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -178,12 +184,7 @@ def large_dark_areas(albedo: np.ndarray, valid: np.ndarray) -> np.ndarray:
     usable = valid & np.isfinite(albedo)
     if not usable.any():
         return np.zeros_like(valid)
-    dark = usable & (albedo < SHADOW_ALBEDO_FRACTION * np.median(albedo[usable]))
-    closed = ndimage.binary_closing(dark, iterations=2) | dark
-    labels, n = ndimage.label(closed)
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    large = sizes >= LARGE_MASK_PX
-    large[0] = False
+    labels, large = _large_areas(usable & (albedo < SHADOW_ALBEDO_FRACTION * np.median(albedo[usable])))
     return large[labels]
 
 
