@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import lapack
 
-from plumewatch.detect.shrinkage import shrink_covariance
+from plumewatch.detect.shrinkage import loo_sample, shared_loo_weight, shrink_covariance
 
 # A band whose variance is this small a fraction of the median band's is dead
 # (constant): it carries no information and would make the covariance singular.
@@ -208,24 +208,30 @@ class Background:
         *,
         shrinkage: str = "loo",
         min_pixels: int | None = None,
+        only: np.ndarray | None = None,
     ) -> Background:
-        """Shrunk, factorised per-group covariance on ``band_index`` (robust to singular covariance)."""
-        mean = stats.mean[:, band_index]
-        cov = stats.covariance[:, band_index[:, None], band_index[None, :]]  # a copy, changed below
-        groups, bands = mean.shape
+        """Shrunk, factorised per-group covariance on ``band_index`` (robust to singular covariance).
+
+        ``only`` (increasing group indices): fit just those groups, for the columns they hold, with
+        the shrinkage weight a fit of every group would choose (a refit of the groups whose pixels
+        changed gives the same filters as a fit of all).
+        """
+        bands = len(band_index)
         min_pixels = bands // 4 + 2 if min_pixels is None else min_pixels
-        variance = np.diagonal(cov, axis1=1, axis2=2).copy()
-        typical = np.median(variance, axis=1, keepdims=True)
-        band_ok = variance > DEAD_BAND_FRACTION * np.maximum(typical, 1e-300)
-        usable = (stats.count >= min_pixels) & np.isfinite(cov).all(axis=(1, 2)) & (band_ok.sum(axis=1) >= 2)
-        # Dead bands are replaced by unit-variance, uncorrelated placeholders; their weights are zeroed later.
-        dead = ~band_ok
-        if dead.any():
-            cov[dead[:, :, None] | dead[:, None, :]] = 0.0
-            cov[:, np.arange(bands), np.arange(bands)] = np.where(dead, np.maximum(typical, 1.0), variance)
-        cov[~usable] = np.eye(bands)
-        shrunk, rho = shrink_covariance(cov, stats.count, method=shrinkage)
-        return cls(stats.group_of_column, stats.count, mean, shrunk, _cholesky(shrunk), rho, usable, band_ok)
+        groups = slice(None) if only is None else np.asarray(only)
+        mean, cov, band_ok, usable = _prepared(stats, band_index, groups, min_pixels)
+        weight = None
+        if only is not None and shrinkage == "loo":
+            pick = loo_sample(stats.count, bands)
+            weight = shared_loo_weight(_prepared(stats, band_index, pick, min_pixels)[1], stats.count[pick])
+        shrunk, rho = shrink_covariance(cov, stats.count[groups], method=shrinkage, weight=weight)
+        group_of_column = stats.group_of_column
+        if only is not None:
+            inside = np.isin(group_of_column, groups)
+            group_of_column = np.searchsorted(groups, group_of_column[inside])
+        return cls(
+            group_of_column, stats.count[groups], mean, shrunk, _cholesky(shrunk), rho, usable, band_ok
+        )
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """C^-1 rhs per group for rhs (groups, bands, m), by two triangular solves with the Cholesky factor.
@@ -237,6 +243,28 @@ class Background:
     def whitener(self) -> np.ndarray:
         """L^-1 per group (groups, bands, bands): |L^-1 (x - mu)|^2 is the Mahalanobis distance."""
         return np.stack([lapack.dtrtri(c, lower=1)[0] for c in self.cholesky])
+
+
+def _prepared(stats: GroupStats, band_index: np.ndarray, groups: np.ndarray | slice, min_pixels: int):
+    """(mean, covariance, band_ok, usable) of ``groups`` (indices, or a slice) on ``band_index``, to shrink.
+
+    Dead bands are replaced by unit-variance, uncorrelated placeholders (their weights are zeroed
+    later); a group that cannot be used holds the identity.
+    """
+    mean = stats.mean[groups][:, band_index]
+    cov = stats.covariance[groups][:, band_index[:, None], band_index[None, :]]  # a copy, changed below
+    bands = len(band_index)
+    variance = np.diagonal(cov, axis1=1, axis2=2).copy()
+    typical = np.median(variance, axis=1, keepdims=True)
+    band_ok = variance > DEAD_BAND_FRACTION * np.maximum(typical, 1e-300)
+    count = stats.count[groups]
+    usable = (count >= min_pixels) & np.isfinite(cov).all(axis=(1, 2)) & (band_ok.sum(axis=1) >= 2)
+    dead = ~band_ok
+    if dead.any():
+        cov[dead[:, :, None] | dead[:, None, :]] = 0.0
+        cov[:, np.arange(bands), np.arange(bands)] = np.where(dead, np.maximum(typical, 1.0), variance)
+    cov[~usable] = np.eye(bands)
+    return mean, cov, band_ok, usable
 
 
 def _cholesky(cov: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ taken out of the background (see :mod:`plumewatch.detect.robust`), need none.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -54,6 +55,22 @@ def log_radiance(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @dataclass
 class ExactFilter:
     """Fitted log-radiance filter for one gas: per-column weights, whitener and response table."""
+
+    # the fields that hold one entry per column (``detect.run`` refits and applies columns alone)
+    PER_COLUMN: ClassVar[tuple[str, ...]] = (
+        "weights",
+        "offset",
+        "sigma_ppmm",
+        "noise",
+        "whitener",
+        "whitened_mean",
+        "shape_weights",
+        "shape_offset",
+        "live_bands",
+        "pixels",
+        "response",
+        "usable_columns",
+    )
 
     gas: str
     weights: np.ndarray  # (samples, union_bands, 2): [w, mean over live bands] on log radiance

@@ -55,7 +55,7 @@ CLUSTER_SAMPLE_LINES = 2000
 # gas and mask bands), in a scratch folder beyond it: memory stays flat as flight lines grow, and the
 # peak stays near 1.2 GiB at this size (docs/benchmarks.md), under the 1.5 GB target with a margin.
 KEEP_IN_MEMORY_BYTES = 512 * 2**20
-FLAGGED_BLOCKS_AT_ONCE = 4  # the flagged pixels' per-column sums of this many blocks are in memory at a time
+FLAGGED_BLOCKS_AT_ONCE = 4  # the flagged pixels of this many blocks are in memory at a time
 # Refits without the plume pixels the previous fit found (exact: with the spectral-shape test).
 ROBUST_ITERATIONS = {"exact": 2, "sparse": 1}
 
@@ -91,10 +91,13 @@ def detect_scene(
     # Blocks hold the gas and mask bands in the file's order: where that is one run of bands,
     # the blocks are the reader's own arrays, with no band-selection copy.
     block_index = np.unique(np.concatenate([union, extra]))
-    block_bands = len(block_index)
+    # The prepared blocks the filters read keep the gas bands alone (the masks read the others in
+    # pass 1), except for the cluster method, whose background classes use every band of the block.
+    kept_index = block_index if method == "cluster" else union
+    gas_bands = len(kept_index)
     log_space = method == "exact" and planning.scene_regime(scene) == "swir"
     models = [
-        planning.gas_model(scene, gas, idx, k, win, np.searchsorted(block_index, idx), exact=log_space)
+        planning.gas_model(scene, gas, idx, k, win, np.searchsorted(kept_index, idx), exact=log_space)
         for gas, (idx, k, win) in selections.items()
     ]
     planned = planning.mask_plan(scene, union, extra)
@@ -105,51 +108,53 @@ def detect_scene(
         group_size = max(1, math.ceil(PIXELS_PER_BAND * widest / max(lines, 1)))
     group_of_column = np.arange(samples) // group_size
 
-    contiguous = block_index[-1] - block_index[0] + 1 == block_bands
-    cube = scene.radiance[:, :, slice(block_index[0], block_index[-1] + 1) if contiguous else block_index]
-    cube = cube.rechunk((_lines_per_block(cube.chunks[0], samples * block_bands * 4, chunk_bytes), -1, -1))
+    cube = scene.radiance[:, :, _as_slice(block_index)]
+    cube = cube.rechunk(
+        (_lines_per_block(cube.chunks[0], samples * len(block_index) * 4, chunk_bytes), -1, -1)
+    )
+    how = passes.Preparation(
+        log_space,
+        _as_slice(np.searchsorted(block_index, kept_index)),
+        np.flatnonzero(~np.isin(block_index, kept_index)),
+    )
     blocks = list(cube.to_delayed().ravel())
     first_lines = np.cumsum((0,) + cube.chunks[0][:-1])
 
     classes = None
     if method == "cluster":
         step = max(1, lines // CLUSTER_SAMPLE_LINES)
-        classes = ClusterModel.fit(np.asarray(cube[::step].compute(), dtype=np.float32))
+        classes = ClusterModel.fit(np.asarray(cube[::step].compute()[..., how.gas_bands], dtype=np.float32))
 
     # dask's workers run the blocks in parallel: BLAS threads inside them would only compete for the
     # same cores (as on dask.distributed workers, BLAS runs single-threaded), and a fit is many small solves.
     iterations = ROBUST_ITERATIONS.get(method, 0)
     # One later pass (no refits) reads the scene again: cheaper than writing and reading a scratch copy.
-    prepared_bytes = lines * samples * block_bands * 4
+    prepared_bytes = lines * samples * gas_bands * 4
     with _keeping(iterations > 0, prepared_bytes) as keep, threadpool_limits(limits=1, user_api="blas"):
-        stats, counts, masked, sources = _first_pass(blocks, masks, classes, log_space, keep)
+        stats, counts, masked, sources = _first_pass(blocks, masks, classes, how, keep)
         if counts["usable_pixels"] == 0:
             raise InputFileError(scene.path, "no usable pixel: every pixel is no-data or masked")
         pooled = stats[0].grouped(group_of_column)
         bad_columns = _bad_columns(scene, stats[0])
 
         mean_level = np.nanmean(np.where(pooled.count[:, None] > 0, pooled.mean, np.nan), axis=0)
-        noise = planning.noise_terms(scene, block_index, np.exp(mean_level) if log_space else mean_level)
+        noise = planning.noise_terms(scene, kept_index, np.exp(mean_level) if log_space else mean_level)
         class_stats = [s.grouped(group_of_column) for s in stats[1:]]
 
-        def fit(pooled_stats):
-            return [
-                _fit_filter(
-                    method,
-                    Background.fit(pooled_stats, m.local_index, shrinkage=shrinkage),
-                    m,
-                    block_bands,
-                    noise,
-                    classes,
-                    class_stats,
-                    shrinkage,
-                )
-                for m in models
+        def fit(pooled_stats, only=None):
+            backgrounds = [
+                Background.fit(pooled_stats, m.local_index, shrinkage=shrinkage, only=only) for m in models
             ]
+            filters = [
+                _fit_filter(method, b, m, gas_bands, noise, classes, class_stats, shrinkage)
+                for b, m in zip(backgrounds, models, strict=True)
+            ]
+            return [b.shrinkage for b in backgrounds], filters
 
-        runs = _Runs(sources, masked, first_lines, log_space)
-        filters = fit(pooled)
-        values = runs.apply(filters)
+        runs = _Runs(sources, masked, first_lines, how)
+        weights, first_filters = fit(pooled)
+        first_values = runs.apply(first_filters)
+        filters, values = first_filters, first_values
         flagged = np.zeros((len(models), lines, samples), dtype=bool)  # per gas
         for _ in range(iterations):
             # Plume pixels inflate the background covariance along the gas and shift its mean: refit
@@ -160,9 +165,22 @@ def detect_scene(
                 break
             columns = _plume_columns(enhancement, filters, flagged, previous) if log_space else None
             found, without_gas = runs.flagged_sums(flagged.any(axis=0), columns, stats[0].mean, models)
-            cleaned = replace_pixels(stats[0], found, without_gas)
-            filters = fit(cleaned.grouped(group_of_column))
-            values = runs.apply(filters)
+            cleaned = replace_pixels(stats[0], found, without_gas).grouped(group_of_column)
+            # only the column groups that hold flagged pixels differ from the first fit's statistics
+            changed = np.unique(group_of_column[found.count > 0])
+            refit = fit(cleaned, only=changed) if _partial_refits(first_filters) else None
+            if refit is not None and all(
+                np.array_equal(a, b[changed]) for a, b in zip(refit[0], weights, strict=True)
+            ):
+                in_changed = np.isin(group_of_column, changed)
+                filters = [
+                    _with_columns(f, part, in_changed)
+                    for f, part in zip(first_filters, refit[1], strict=True)
+                ]
+                values = runs.apply(filters, first_values, np.flatnonzero(in_changed))
+            else:
+                filters = fit(cleaned)[1]
+                values = runs.apply(filters)
     elapsed_s = time.perf_counter() - started
 
     results = {}
@@ -234,20 +252,47 @@ def column_nanmedian(values: np.ndarray) -> np.ndarray:
     return np.where(count > 0, middle, np.nan)
 
 
-def _fit_filter(method, background, model, block_bands, noise, classes, class_stats, shrinkage):
+def _fit_filter(method, background, model, gas_bands, noise, classes, class_stats, shrinkage):
     slope = None if noise is None else noise[1]
     if method == "exact" and model.regime == "swir":
-        return ExactFilter.fit(background, model, block_bands, noise)
+        return ExactFilter.fit(background, model, gas_bands, noise)
     if method == "exact":
-        return ThermalFilter.fit(background, model, block_bands)
+        return ThermalFilter.fit(background, model, gas_bands)
     if method in ("cmf", "exact"):
-        return LinearFilter.fit(background, model, block_bands, slope)
+        return LinearFilter.fit(background, model, gas_bands, slope)
     if method == "sparse":
-        return SparseFilter.fit(background, model, block_bands, slope)
+        return SparseFilter.fit(background, model, gas_bands, slope)
     if method == "ace":
-        return AceFilter.fit(background, model, block_bands, slope)
+        return AceFilter.fit(background, model, gas_bands, slope)
     return ClusterFilter.fit(
-        classes, class_stats, background, model, block_bands, shrinkage=shrinkage, noise_slope=slope
+        classes, class_stats, background, model, gas_bands, shrinkage=shrinkage, noise_slope=slope
+    )
+
+
+def _partial_refits(filters) -> bool:
+    """True when every filter can be refitted and applied on some of its columns alone."""
+    return all(hasattr(f, "PER_COLUMN") for f in filters)
+
+
+def _with_columns(filt, part, columns: np.ndarray):
+    """``filt`` with its per-column fields replaced by those of ``part`` (fitted on ``columns`` alone).
+
+    ``columns``: (samples,) bool, or the indices of ``part``'s columns.
+    """
+    replaced = {}
+    for name in filt.PER_COLUMN:
+        whole = getattr(filt, name)
+        if whole is not None:
+            whole = whole.copy()
+            whole[columns] = getattr(part, name)
+        replaced[name] = whole
+    return dataclasses.replace(filt, **replaced)
+
+
+def _columns_of(filt, columns: slice):
+    """``filt`` restricted to ``columns``, for blocks of those columns alone."""
+    return dataclasses.replace(
+        filt, **{n: None if getattr(filt, n) is None else getattr(filt, n)[columns] for n in filt.PER_COLUMN}
     )
 
 
@@ -270,6 +315,13 @@ def _in_block_order(masks: MaskPlan, planned: np.ndarray, block_index: np.ndarra
         if f.name.endswith("_index") and getattr(masks, f.name) is not None
     }
     return dataclasses.replace(masks, **{k: v if np.ndim(v) else int(v) for k, v in moved.items()})
+
+
+def _as_slice(index: np.ndarray) -> slice | np.ndarray:
+    """``index`` (increasing) as a slice where it is one run, so that picking it makes a view."""
+    if len(index) and index[-1] - index[0] + 1 == len(index):
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
 
 
 def _lines_per_block(source_chunks: tuple[int, ...], line_bytes: int, chunk_bytes: int) -> int:
@@ -300,15 +352,16 @@ def _scheduler_is_local() -> bool:
     return scheduler is None or not getattr(scheduler, "__module__", "").startswith("distributed")
 
 
-def _first_pass(blocks, masks, classes: ClusterModel | None, log_space: bool, keep: Path | str | None):
+def _first_pass(
+    blocks, masks, classes: ClusterModel | None, how: passes.Preparation, keep: Path | str | None
+):
     """(merged [pooled] + per-class statistics, mask counts, (lines, samples) masked, per-block sources).
 
     The statistics are reduced as a tree of dask tasks; a block's source for the later passes is
     its prepared copy kept as ``keep`` says, or the scene's block itself when ``keep`` is None.
     """
     parts = [
-        dask.delayed(passes.accumulate, nout=3)(b, masks, classes, log_space, keep, i)
-        for i, b in enumerate(blocks)
+        dask.delayed(passes.accumulate, nout=3)(b, masks, classes, how, keep, i) for i, b in enumerate(blocks)
     ]
     merged = _tree([p[0] for p in parts], _merge)
     (stats, counts), excluded, kept = dask.compute(merged, [p[1] for p in parts], [p[2] for p in parts])
@@ -324,11 +377,11 @@ def _merge(a, b):
 class _Runs:
     """The passes after the first, over each block's source, with pass 1's masks."""
 
-    def __init__(self, sources, masked: np.ndarray, first_lines: np.ndarray, log_space: bool):
+    def __init__(self, sources, masked: np.ndarray, first_lines: np.ndarray, how: passes.Preparation):
         self.sources = sources
         self.masked = masked
         self.bounds = list(zip(first_lines, list(first_lines[1:]) + [len(masked)], strict=True))
-        self.log_space = log_space
+        self.how = how
 
     def _calls(self, task, *args, per_block=()) -> list:
         """Delayed ``task(source, excluded, *block slices of per_block, *args)``, one per block."""
@@ -342,13 +395,28 @@ class _Runs:
         """dask.compute of ``task`` over the blocks (see ``_calls``): the list of its results."""
         return dask.compute(*self._calls(task, *args, per_block=per_block))
 
-    def apply(self, filters) -> np.ndarray:
-        """(lines, samples, gases, 3) float32: enhancement, 1-sigma and albedo of each filter."""
-        return np.concatenate(self._map(passes.apply, filters, self.log_space), axis=0)
+    def apply(
+        self, filters, values: np.ndarray | None = None, columns: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(lines, samples, gases, 3) float32: enhancement, 1-sigma and albedo of each filter.
+
+        With ``columns`` (increasing indices): ``values`` with just those columns computed again.
+        """
+        if columns is None:
+            return np.concatenate(self._map(passes.apply, filters, self.how), axis=0)
+        runs = [
+            slice(r[0], r[-1] + 1)
+            for r in np.split(columns, np.flatnonzero(np.diff(columns) != 1) + 1)
+            if len(r)
+        ]
+        parts = [[_columns_of(f, r) for f in filters] for r in runs]
+        updated = values.copy()
+        updated[:, columns] = np.concatenate(self._map(passes.apply_columns, runs, parts, self.how), axis=0)
+        return updated
 
     def shape_terms(self, needed: np.ndarray, filters) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per filter: (excess residual, gas explained) maps, computed where ``needed``, NaN elsewhere."""
-        parts = self._map(passes.shape_terms, filters, self.log_space, per_block=(needed,))
+        parts = self._map(passes.shape_terms, filters, self.how, per_block=(needed,))
         terms = []
         for i in range(len(filters)):
             excess, explained = np.full((2, *needed.shape), np.nan, dtype=np.float32)
@@ -360,24 +428,25 @@ class _Runs:
     def flagged_sums(self, flagged: np.ndarray, columns, reference: np.ndarray, models):
         """(sums of the flagged pixels, of them without their gas columns or None), about ``reference``.
 
-        Each block's task sums its own flagged pixels per column; the sums of a few blocks at a
-        time come back and are added up as they come.
+        Each block's task gathers its own flagged pixels (and takes their gas out); the pixels of a
+        few blocks at a time come back and are summed per column together, in a few batched products.
         """
         found = PixelSums.about(reference)
         without_gas = None if columns is None else PixelSums.about(reference)
         per_block = (flagged,) if columns is None else (flagged, columns)
-        task = passes.flagged_sums if columns is not None else _flagged_sums_as_they_are
-        calls = self._calls(task, models, self.log_space, reference, per_block=per_block)
+        task = passes.flagged_pixels if columns is not None else _flagged_pixels_as_they_are
+        calls = self._calls(task, models, self.how, per_block=per_block)
         for start in range(0, len(calls), FLAGGED_BLOCKS_AT_ONCE):
-            for as_they_are, cleaned in dask.compute(*calls[start : start + FLAGGED_BLOCKS_AT_ONCE]):
-                found.add_parts(as_they_are)
-                if without_gas is not None:
-                    without_gas.add_parts(cleaned)
+            parts = dask.compute(*calls[start : start + FLAGGED_BLOCKS_AT_ONCE])
+            samples = np.concatenate([p[0] for p in parts])
+            found.add(np.concatenate([p[1] for p in parts]), samples)
+            if without_gas is not None:
+                without_gas.add(np.concatenate([p[2] for p in parts]), samples)
         return found, without_gas
 
 
-def _flagged_sums_as_they_are(source, excluded, flagged, models, log_space, reference):
-    return passes.flagged_sums(source, excluded, flagged, None, models, log_space, reference)
+def _flagged_pixels_as_they_are(source, excluded, flagged, models, how):
+    return passes.flagged_pixels(source, excluded, flagged, None, models, how)
 
 
 def _tree(parts: list[Delayed], merge) -> Delayed:

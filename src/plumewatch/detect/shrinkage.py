@@ -28,22 +28,22 @@ LOO_GROUPS = 48  # groups on which the shared leave-one-out weight is evaluated
 
 
 def shrink_covariance(
-    cov: np.ndarray, n_samples: np.ndarray | float, *, method: str = "loo"
+    cov: np.ndarray, n_samples: np.ndarray | float, *, method: str = "loo", weight: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shrunk covariances (..., bands, bands) and shrinkage weights (...) in [0, 1]."""
+    """Shrunk covariances (..., bands, bands) and shrinkage weights (...) in [0, 1].
+
+    ``weight``: the shared leave-one-out weight, where the caller already has it (``loo`` only).
+    """
     if method not in SHRINKAGE_METHODS:
         raise ValueError(f"unknown shrinkage {method!r}; choose from {SHRINKAGE_METHODS}")
     p = cov.shape[-1]
     variance = np.diagonal(cov, axis1=-2, axis2=-1).copy()
     n = np.broadcast_to(np.asarray(n_samples, dtype=float), variance.shape[:-1])
     if method == "loo":
-        # one weight for all groups, from a sample of them: only those need their correlation matrix.
-        # Groups too small for Background.fit to use (fewer than p/4 + 2 pixels) hold an identity
-        # placeholder whose likelihood would veto every weight but 1: they take no part in the choice.
-        eligible = np.flatnonzero(n >= p // 4 + 2)
-        spaced = np.linspace(0, len(eligible) - 1, min(LOO_GROUPS, len(eligible))).round().astype(int)
-        pick = eligible[np.unique(spaced)]
-        rho = np.full(n.shape, loo_weight(_correlation(cov[pick]), n[pick]) if pick.size else 1.0)
+        if weight is None:
+            pick = loo_sample(n, p)
+            weight = shared_loo_weight(cov[pick], n[pick])
+        rho = np.full(n.shape, weight)
     else:
         corr = _correlation(cov)
         tr_s2 = np.einsum("...ij,...ij->...", corr, corr)  # trace(R @ R) for symmetric R
@@ -63,9 +63,26 @@ def shrink_covariance(
     return shrunk, rho
 
 
+def loo_sample(n_samples: np.ndarray, bands: int) -> np.ndarray:
+    """Indices of the (up to LOO_GROUPS, evenly spaced) groups the shared leave-one-out weight is chosen on.
+
+    One weight serves all groups, so only these need their correlation matrix. Groups too small for
+    Background.fit to use (fewer than bands/4 + 2 pixels) hold an identity placeholder whose
+    likelihood would veto every weight but 1: they take no part in the choice.
+    """
+    eligible = np.flatnonzero(np.asarray(n_samples) >= bands // 4 + 2)
+    spaced = np.linspace(0, len(eligible) - 1, min(LOO_GROUPS, len(eligible))).round().astype(int)
+    return eligible[np.unique(spaced)]
+
+
 def _correlation(cov: np.ndarray) -> np.ndarray:
     std = np.sqrt(np.clip(np.diagonal(cov, axis1=-2, axis2=-1), 1e-300, None))
     return cov / std[..., :, None] / std[..., None, :]
+
+
+def shared_loo_weight(cov: np.ndarray, n_samples: np.ndarray) -> float:
+    """The leave-one-out weight shared by all groups, chosen on the covariances ``cov`` of ``loo_sample``."""
+    return loo_weight(_correlation(cov), n_samples) if len(cov) else 1.0
 
 
 def loo_weight(corr: np.ndarray, n_samples: np.ndarray) -> float:
