@@ -113,7 +113,8 @@ class ExactFilter:
         ramp = 1e-9 * np.arange(len(gas.exact_grid_ppmm))
         response = np.maximum.accumulate(np.einsum("gjb,gb->gj", log_ratio, w), axis=1) + ramp
         whiten = background.whitener()
-        whiten = np.where(background.band_ok[:, None, :] & background.band_ok[:, :, None], whiten, 0.0)
+        if not background.band_ok.all():
+            whiten = np.where(background.band_ok[:, None, :] & background.band_ok[:, :, None], whiten, 0.0)
         as_columns = whiten.transpose(0, 2, 1)
         shape = _gas_plane(whiten, target, log_ratio, response, gas.exact_grid_ppmm)
         g = background.group_of_column

@@ -113,9 +113,10 @@ def compute_masks(block: np.ndarray, plan: MaskPlan) -> dict[str, np.ndarray]:
     if plan.reflectance_factor is None:
         return masks
     rho = check * plan.reflectance_factor.astype(np.float32)
-    rho_mean = rho.mean(axis=2)
     if plan.window_index is not None and plan.window_factor is not None:
         rho_mean = (band(plan.window_index) * plan.window_factor.astype(np.float32)).mean(axis=2)
+    else:
+        rho_mean = rho.mean(axis=2)
     if plan.saturation_radiance is None:
         masks["saturated"] = (rho > SATURATED_REFLECTANCE).any(axis=2)
     masks["dark"] = rho_mean < DARK_REFLECTANCE

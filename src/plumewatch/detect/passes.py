@@ -169,20 +169,7 @@ def accumulate(
 
 def apply(source: Source, excluded: np.ndarray, filters, how: Preparation) -> np.ndarray:
     """(lines, samples, gases, 3) float32: enhancement, 1-sigma and albedo of each filter."""
-    return _filter_values(load(source, how, excluded), filters)
-
-
-def apply_columns(
-    source: Source, excluded: np.ndarray, runs: list[slice], filters, how: Preparation
-) -> np.ndarray:
-    """``apply`` on the columns of ``runs`` alone, side by side; ``filters[k]`` is cut to ``runs[k]``."""
     block = load(source, how, excluded)
-    return np.concatenate(
-        [_filter_values(block[:, run], part) for run, part in zip(runs, filters, strict=True)], axis=1
-    )
-
-
-def _filter_values(block: np.ndarray, filters) -> np.ndarray:
     values = np.empty((*block.shape[:2], len(filters), 3), dtype=np.float32)
     for i, f in enumerate(filters):
         out = f.apply(block)

@@ -74,8 +74,10 @@ def plume_flags(
     candidate = (z > FLAG_SIGMA) & gas_like
     # a core is very significant on its own, or one of a group of significant pixels
     groups, _ = ndimage.label(candidate, NEIGHBOURS)
-    sizes = np.bincount(groups.ravel())
-    core = candidate & ((z > STRONG_SIGMA) | (sizes[groups] >= MIN_CORE_PIXELS))
+    in_group = groups[candidate]  # the candidates alone: a few pixels of the map
+    sizes = np.bincount(in_group)
+    core = np.zeros_like(candidate)
+    core[candidate] = (z[candidate] > STRONG_SIGMA) | (sizes[in_group] >= MIN_CORE_PIXELS)
     mean_z = ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
     mean_excess = ndimage.uniform_filter(excess, SMOOTH_PIXELS, mode="nearest")
     allowed = 3.0 * noise / SMOOTH_PIXELS

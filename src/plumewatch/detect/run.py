@@ -153,14 +153,17 @@ def detect_scene(
 
         runs = _Runs(sources, masked, first_lines, how)
         weights, first_filters = fit(pooled)
-        first_values = runs.apply(first_filters)
-        filters, values = first_filters, first_values
+        filters = first_filters
+        values = runs.apply(filters)
         flagged = np.zeros((len(models), lines, samples), dtype=bool)  # per gas
-        for _ in range(iterations):
+        shaped = sum(isinstance(f, ExactFilter) for f in filters)
+        kept_terms = _ShapeTerms(shaped, (lines, samples))
+        column_fit = np.zeros(samples, dtype=int)  # which fit each column's filters come from
+        for iteration in range(1, iterations + 1):
             # Plume pixels inflate the background covariance along the gas and shift its mean: refit
             # without their gas (streaming: gather their statistics, swap them in the first pass's).
             previous = flagged
-            enhancement, flagged = _plume_pixels(runs, values, filters, previous)
+            enhancement, flagged = _plume_pixels(runs, values, filters, previous, kept_terms, column_fit)
             if not flagged.any():
                 break
             columns = _plume_columns(enhancement, filters, flagged, previous) if log_space else None
@@ -177,10 +180,11 @@ def detect_scene(
                     _with_columns(f, part, in_changed)
                     for f, part in zip(first_filters, refit[1], strict=True)
                 ]
-                values = runs.apply(filters, first_values, np.flatnonzero(in_changed))
+                column_fit = np.where(in_changed, iteration, 0)
             else:
                 filters = fit(cleaned)[1]
-                values = runs.apply(filters)
+                column_fit = np.full(samples, iteration)
+            values = runs.apply(filters)
     elapsed_s = time.perf_counter() - started
 
     results = {}
@@ -289,13 +293,6 @@ def _with_columns(filt, part, columns: np.ndarray):
     return dataclasses.replace(filt, **replaced)
 
 
-def _columns_of(filt, columns: slice):
-    """``filt`` restricted to ``columns``, for blocks of those columns alone."""
-    return dataclasses.replace(
-        filt, **{n: None if getattr(filt, n) is None else getattr(filt, n)[columns] for n in filt.PER_COLUMN}
-    )
-
-
 def _target_name(model, log_space: bool) -> str:
     if model.regime == "lwir":
         return (
@@ -395,35 +392,14 @@ class _Runs:
         """dask.compute of ``task`` over the blocks (see ``_calls``): the list of its results."""
         return dask.compute(*self._calls(task, *args, per_block=per_block))
 
-    def apply(
-        self, filters, values: np.ndarray | None = None, columns: np.ndarray | None = None
-    ) -> np.ndarray:
-        """(lines, samples, gases, 3) float32: enhancement, 1-sigma and albedo of each filter.
-
-        With ``columns`` (increasing indices): ``values`` with just those columns computed again.
-        """
-        if columns is None:
-            return np.concatenate(self._map(passes.apply, filters, self.how), axis=0)
-        runs = [
-            slice(r[0], r[-1] + 1)
-            for r in np.split(columns, np.flatnonzero(np.diff(columns) != 1) + 1)
-            if len(r)
-        ]
-        parts = [[_columns_of(f, r) for f in filters] for r in runs]
-        updated = values.copy()
-        updated[:, columns] = np.concatenate(self._map(passes.apply_columns, runs, parts, self.how), axis=0)
-        return updated
+    def apply(self, filters) -> np.ndarray:
+        """(lines, samples, gases, 3) float32: enhancement, 1-sigma and albedo of each filter."""
+        return np.concatenate(self._map(passes.apply, filters, self.how), axis=0)
 
     def shape_terms(self, needed: np.ndarray, filters) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per filter: (excess residual, gas explained) maps, computed where ``needed``, NaN elsewhere."""
+        """Per filter: (excess residual, gas explained) of the ``needed`` pixels, in np.nonzero order."""
         parts = self._map(passes.shape_terms, filters, self.how, per_block=(needed,))
-        terms = []
-        for i in range(len(filters)):
-            excess, explained = np.full((2, *needed.shape), np.nan, dtype=np.float32)
-            excess[needed] = np.concatenate([p[i][0] for p in parts])
-            explained[needed] = np.concatenate([p[i][1] for p in parts])
-            terms.append((excess, explained))
-        return terms
+        return [tuple(np.concatenate([p[i][k] for p in parts]) for k in (0, 1)) for i in range(len(filters))]
 
     def flagged_sums(self, flagged: np.ndarray, columns, reference: np.ndarray, models):
         """(sums of the flagged pixels, of them without their gas columns or None), about ``reference``.
@@ -459,12 +435,40 @@ def _tree(parts: list[Delayed], merge) -> Delayed:
     return parts[0]
 
 
-def _plume_pixels(runs: _Runs, values: np.ndarray, filters, previous: np.ndarray):
+class _ShapeTerms:
+    """The spectral-shape test's terms (``ExactFilter.shape_terms``) of the pixels computed so far.
+
+    A pixel's terms depend only on it and on its column's filter, and a refit changes the filters
+    of some columns alone: terms are kept with the fit their column's filter came from, and only
+    the pixels whose terms are missing or stale are computed again.
+    """
+
+    def __init__(self, filters: int, shape: tuple[int, int]):
+        self.maps = np.full((filters, 2, *shape), np.nan, dtype=np.float32)  # excess, explained
+        self.fit_of = np.full(shape, -1)  # which fit the pixel's terms came from; -1: none yet
+
+    def of(self, runs: _Runs, needed: np.ndarray, filters, column_fit: np.ndarray):
+        """Per filter: (excess, explained) maps, valid where ``needed``, NaN elsewhere.
+
+        ``column_fit`` (samples,): which fit each column's filters come from now.
+        """
+        stale = needed & (self.fit_of != column_fit[None, :])
+        for maps, terms in zip(self.maps, runs.shape_terms(stale, filters), strict=True):
+            for map_, values in zip(maps, terms, strict=True):
+                map_[stale] = values
+        self.fit_of[stale] = np.broadcast_to(column_fit[None, :], stale.shape)[stale]
+        return [tuple(np.where(needed, m, np.nan) for m in maps) for maps in self.maps]
+
+
+def _plume_pixels(
+    runs: _Runs, values: np.ndarray, filters, previous: np.ndarray, kept: _ShapeTerms, column_fit
+):
     """(offset-free enhancement (gases, lines, samples), the pixels each gas flags as plume, same shape).
 
     ``previous`` (gases, lines, samples): the pixels whose gas the current background was fitted
     without. Filters with a spectral-shape test (the exact filter) get its terms where
-    ``plume_flags`` reads them; see :mod:`plumewatch.detect.robust`.
+    ``plume_flags`` reads them (from ``kept``, for the filters' fits ``column_fit``); see
+    :mod:`plumewatch.detect.robust`.
     """
     masked = runs.masked
     enhancement = np.stack(
@@ -479,7 +483,9 @@ def _plume_pixels(runs: _Runs, values: np.ndarray, filters, previous: np.ndarray
     terms = {}
     if shaped:
         needed = np.logical_or.reduce([shape_test_pixels(significance[i]) for i in shaped])
-        terms = dict(zip(shaped, runs.shape_terms(needed, [filters[i] for i in shaped]), strict=True))
+        terms = dict(
+            zip(shaped, kept.of(runs, needed, [filters[i] for i in shaped], column_fit), strict=True)
+        )
     flagged = np.zeros(previous.shape, dtype=bool)
     for i, filt in enumerate(filters):
         excess, explained = terms.get(i, (None, None))
