@@ -64,9 +64,7 @@ def prepare(
     """
     raw = np.asarray(raw, dtype=np.float32)
     flags = {} if excluded is not None else compute_masks(raw, masks)
-    block = raw[..., how.gas_bands]
-    if block.strides[-1] != block.itemsize:  # BLAS reads a column's pixels as rows: bands side by side
-        block = np.ascontiguousarray(block)
+    block = _pixels_as_rows(raw[..., how.gas_bands])
     if how.log_space:
         with np.errstate(divide="ignore", invalid="ignore"):  # radiance <= 0 is dealt with below
             block = np.log(block, out=block if block is not raw and block.base is None else None)
@@ -92,6 +90,15 @@ def prepare(
         pixels[~np.isfinite(pixels) & ~np.isnan(raw[lines, samples][:, how.gas_bands])] = LOG_FLOOR
         block[lines, samples] = pixels
     return block, flags, excluded, None
+
+
+def _pixels_as_rows(block: np.ndarray) -> np.ndarray:
+    """``block`` with each pixel's bands side by side (copied only where they are not).
+
+    BLAS reads a detector column, (lines, bands), as a matrix whose rows are pixels: one stride
+    between lines, none between bands.
+    """
+    return block if block.strides[-1] == block.itemsize else np.ascontiguousarray(block)
 
 
 def _sums_of(block: np.ndarray, chosen: np.ndarray) -> np.ndarray:
@@ -130,7 +137,7 @@ def load(source: Source, how: Preparation, excluded: np.ndarray) -> np.ndarray:
     if isinstance(source, str):  # mapped, not copied: the passes only read it, some only a few pixels
         return np.load(source, mmap_mode="r")
     if not how.log_space:  # the passes only read it: the scene's block as it is
-        return np.asarray(source, dtype=np.float32)[..., how.gas_bands]
+        return _pixels_as_rows(np.asarray(source, dtype=np.float32)[..., how.gas_bands])
     return prepare(source, how, excluded=excluded)[0]
 
 

@@ -197,7 +197,7 @@ def detect_scene(
                 valid, filt.sparsify(np.nan_to_num(enhancement), values[:, :, i, 2]), np.nan
             )
         elif isinstance(filt, (ExactFilter, ThermalFilter)):
-            enhancement, uncertainty = filt.finish(enhancement, uncertainty, ~flagged[i])
+            enhancement, uncertainty = _finished(filt, enhancement, uncertainty, ~flagged[i], runs.bounds)
         enhancement = np.where(valid, enhancement, np.nan).astype(np.float32)
         results[model.gas] = Retrieval(
             scene_name=scene.name,
@@ -271,6 +271,16 @@ def _fit_filter(method, background, model, gas_bands, noise, classes, class_stat
     return ClusterFilter.fit(
         classes, class_stats, background, model, gas_bands, shrinkage=shrinkage, noise_slope=slope
     )
+
+
+def _finished(filt, enhancement, uncertainty, in_background, bounds) -> tuple[np.ndarray, np.ndarray]:
+    """``filt.finish`` of (lines, samples) maps, one dask task per block of lines (``bounds``)."""
+    shared = dask.delayed(filt, traverse=False)
+    finish = dask.delayed(type(filt).finish)
+    parts = dask.compute(
+        *[finish(shared, enhancement[a:b], uncertainty[a:b], in_background[a:b]) for a, b in bounds]
+    )
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _partial_refits(filters) -> bool:
