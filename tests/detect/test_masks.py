@@ -2,7 +2,10 @@
 
 import dask.array as da
 import numpy as np
+import pytest
+from scipy import ndimage
 
+from plumewatch.detect.masks import grow
 from plumewatch.detect.run import detect_scene
 
 
@@ -39,3 +42,13 @@ def test_nonpositive_radiance_is_masked_in_log_space(scene_factory):
     assert retrieval.info["masks"]["nonpositive"] == 2
     assert not retrieval.valid[40, 2] and not retrieval.valid[41, 2] and retrieval.valid[42, 2]
     assert np.isfinite(retrieval.enhancement_ppmm[retrieval.valid]).all()
+
+
+@pytest.mark.parametrize("fraction", [1e-4, 1e-3, 0.3])
+@pytest.mark.parametrize("pixels", [1, 2])
+def test_grow_is_the_square_dilation_for_sparse_and_dense_masks(fraction, pixels):
+    # few pixels take the index path, many the maximum filter: both must be the plain dilation
+    mask = np.random.default_rng(3).random((240, 130)) < fraction
+    mask[0, 0] = mask[-1, -1] = mask[0, -1] = True  # at the corners, neighbours fall off the map
+    expected = ndimage.binary_dilation(mask, np.ones((2 * pixels + 1,) * 2, dtype=bool))
+    np.testing.assert_array_equal(grow(mask, pixels), expected)

@@ -136,7 +136,19 @@ def compute_masks(block: np.ndarray, plan: MaskPlan) -> dict[str, np.ndarray]:
 def grow(mask: np.ndarray, pixels: int) -> np.ndarray:
     """(lines, samples) bool: ``mask`` grown by ``pixels`` in every direction, diagonals included.
 
-    The binary dilation by a square of side 2 ``pixels`` + 1, as a separable maximum filter: 2-3x faster
-    than ``ndimage.binary_dilation`` on flight-line maps.
+    The binary dilation by a square of side 2 ``pixels`` + 1: from the few pixels' indices where
+    they are few (plume cores), else as a separable maximum filter (2-3x faster than
+    ``ndimage.binary_dilation`` on flight-line maps).
     """
-    return ndimage.maximum_filter(mask.view(np.uint8), 2 * pixels + 1, mode="constant") > 0
+    side = 2 * pixels + 1
+    lines, samples = np.nonzero(mask) if np.count_nonzero(mask) * side**2 < mask.size // 8 else (None, None)
+    if lines is None:
+        return ndimage.maximum_filter(mask.view(np.uint8), side, mode="constant") > 0
+    grown = np.zeros(mask.shape, dtype=bool)
+    for step_line in range(-pixels, pixels + 1):
+        line = lines + step_line
+        for step_sample in range(-pixels, pixels + 1):
+            sample = samples + step_sample
+            inside = (line >= 0) & (line < mask.shape[0]) & (sample >= 0) & (sample < mask.shape[1])
+            grown[line[inside], sample[inside]] = True
+    return grown

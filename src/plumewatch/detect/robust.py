@@ -39,16 +39,22 @@ RESIDUAL_SIGMA = 2.0
 GAS_SHARE = 0.25
 
 
-def shape_test_pixels(significance: np.ndarray) -> np.ndarray:
+def smoothed(significance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(z with NaN as 0, its mean over ``SMOOTH_PIXELS`` squares): what both tests below read of z."""
+    z = np.nan_to_num(significance, nan=0.0)
+    return z, ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
+
+
+def shape_test_pixels(significance: np.ndarray, z_and_mean: tuple | None = None) -> np.ndarray:
     """(lines, samples) bool: the pixels whose residuals ``plume_flags`` reads; it ignores all others.
 
     A residual counts where z > ``FLAG_SIGMA`` (gas-like candidates) and inside the square
     around a pixel whose ``SMOOTH_PIXELS`` square has a significant mean z; elsewhere
     ``plume_flags`` gives the same flags whatever the residual, so the filters compute the
     whitened residual (a GEMM as costly as the covariance) only for these pixels.
+    ``z_and_mean``: ``smoothed(significance)``, where the caller has it already.
     """
-    z = np.nan_to_num(significance, nan=0.0)
-    mean_z = ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
+    z, mean_z = z_and_mean or smoothed(significance)
     return grow(mean_z > SMOOTH_SIGMA, SMOOTH_PIXELS // 2) | (z > FLAG_SIGMA)
 
 
@@ -57,16 +63,19 @@ def plume_flags(
     excess_residual: np.ndarray | None = None,
     gas_explained: np.ndarray | None = None,
     live_bands: np.ndarray | None = None,
+    *,
+    z_and_mean: tuple | None = None,
 ) -> np.ndarray:
     """(lines, samples) bool: pixels to leave out of the background as plume.
 
     ``significance`` is z = enhancement / sigma with the column offset removed (NaN where masked);
     ``excess_residual`` and ``gas_explained`` as in ``FilterOutput`` (needed only where
-    ``shape_test_pixels`` is True; NaN elsewhere is fine); ``live_bands`` (samples,) p.
+    ``shape_test_pixels`` is True; NaN elsewhere is fine); ``live_bands`` (samples,) p;
+    ``z_and_mean``: ``smoothed(significance)``, where the caller has it already.
     """
-    z = np.nan_to_num(significance, nan=0.0)
     if excess_residual is None or gas_explained is None or live_bands is None:
-        return z > FLAG_SIGMA
+        return np.nan_to_num(significance, nan=0.0) > FLAG_SIGMA
+    z, mean_z = z_and_mean or smoothed(significance)
     excess = np.nan_to_num(excess_residual, nan=0.0)
     explained = np.nan_to_num(gas_explained, nan=0.0)
     noise = np.sqrt(2.0 * np.asarray(live_bands, dtype=float))[None, :]
@@ -78,11 +87,12 @@ def plume_flags(
     sizes = np.bincount(in_group)
     core = np.zeros_like(candidate)
     core[candidate] = (z[candidate] > STRONG_SIGMA) | (sizes[in_group] >= MIN_CORE_PIXELS)
-    mean_z = ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
     mean_excess = ndimage.uniform_filter(excess, SMOOTH_PIXELS, mode="nearest")
     allowed = 3.0 * noise / SMOOTH_PIXELS
     weak = grow(core, 1) | ((mean_z > SMOOTH_SIGMA) & (mean_excess < allowed))
     # a plume is one connected body around its strong pixels: weak areas with no core are clutter
-    labels, _ = ndimage.label(weak, NEIGHBOURS)
-    keep = np.unique(labels[core & weak])
-    return np.isin(labels, keep[keep > 0])
+    labels, count = ndimage.label(weak, NEIGHBOURS)
+    kept = np.zeros(count + 1, dtype=bool)
+    kept[labels[core & weak]] = True
+    kept[0] = False
+    return kept[labels]

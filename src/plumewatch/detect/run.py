@@ -36,7 +36,7 @@ from plumewatch.detect.cmf import LinearFilter
 from plumewatch.detect.exact import ExactFilter
 from plumewatch.detect.masks import MaskPlan
 from plumewatch.detect.retrieval import Retrieval
-from plumewatch.detect.robust import plume_flags, shape_test_pixels
+from plumewatch.detect.robust import plume_flags, shape_test_pixels, smoothed
 from plumewatch.detect.sparse import SparseFilter
 from plumewatch.detect.thermal import ThermalFilter
 from plumewatch.errors import InputFileError
@@ -455,7 +455,7 @@ class _ShapeTerms:
 
     def __init__(self, filters: int, shape: tuple[int, int]):
         self.maps = np.full((filters, 2, *shape), np.nan, dtype=np.float32)  # excess, explained
-        self.fit_of = np.full(shape, -1)  # which fit the pixel's terms came from; -1: none yet
+        self.fit_of = np.full(shape, -1, dtype=np.int8)  # the fit the pixel's terms came from; -1: none
 
     def of(self, runs: _Runs, needed: np.ndarray, filters, column_fit: np.ndarray):
         """Per filter: (excess, explained) maps, valid where ``needed``, NaN elsewhere.
@@ -490,16 +490,19 @@ def _plume_pixels(
     with np.errstate(invalid="ignore", divide="ignore"):
         significance = enhancement / values[:, :, :, 1].transpose(2, 0, 1)
     shaped = [i for i, f in enumerate(filters) if isinstance(f, ExactFilter)]
+    z_and_mean = {i: smoothed(significance[i]) if i in shaped else None for i in range(len(filters))}
     terms = {}
     if shaped:
-        needed = np.logical_or.reduce([shape_test_pixels(significance[i]) for i in shaped])
+        needed = np.logical_or.reduce([shape_test_pixels(significance[i], z_and_mean[i]) for i in shaped])
         terms = dict(
             zip(shaped, kept.of(runs, needed, [filters[i] for i in shaped], column_fit), strict=True)
         )
     flagged = np.zeros(previous.shape, dtype=bool)
     for i, filt in enumerate(filters):
         excess, explained = terms.get(i, (None, None))
-        flagged[i] = plume_flags(significance[i], excess, explained, getattr(filt, "live_bands", None))
+        flagged[i] = plume_flags(
+            significance[i], excess, explained, getattr(filt, "live_bands", None), z_and_mean=z_and_mean[i]
+        )
         flagged[i] &= ~masked
     return enhancement, flagged
 
