@@ -90,6 +90,19 @@ def test_constant_and_empty_columns_are_masked_with_a_warning(scene_factory, cap
     assert retrieval.valid[:, 0].all()
 
 
+@pytest.mark.parametrize("method", ["cmf", "exact"])
+def test_a_stuck_column_in_a_block_of_finite_values_is_masked(scene_factory, caplog, method):
+    # without a NaN column beside it: the column sums alone must find its variance to be 0
+    scene, _ = scene_factory()
+    cube = scene.radiance.compute()
+    cube[:, 2, :] = cube[:, 2, :].mean(axis=0)
+    scene = type(scene)(**{**scene.__dict__, "radiance": da.from_array(cube, chunks=(50, -1, -1))})
+    with caplog.at_level(logging.WARNING, logger="plumewatch.detect.run"):
+        retrieval = detect_scene(scene, ["ch4"], method=method)["ch4"]
+    assert "constant radiance are masked: 2" in caplog.text
+    assert not retrieval.valid[:, 2].any() and retrieval.valid[:, 3].any()
+
+
 def test_all_nan_cube_is_an_error(scene_factory):
     scene, _ = scene_factory()
     nan = da.full(scene.radiance.shape, np.nan, dtype=np.float32, chunks=(50, -1, -1))

@@ -52,15 +52,14 @@ Source = np.ndarray | str | Kept  # a block of the scene's radiance, its prepare
 
 def prepare(
     raw: np.ndarray, how: Preparation, masks: MaskPlan | None = None, excluded: np.ndarray | None = None
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """(block, {mask name: (lines, samples) bool}, excluded, column sums) of a (lines, samples, bands) block.
 
     The block holds the gas bands of ``raw``, float32, in the reader's (lines, samples, bands) layout:
     ln radiance when ``how.log_space`` (a new array; ``LOG_FLOOR`` where radiance <= 0, as
     ``exact.log_radiance``), else a view of the reader's array, which the caller must not change.
     Masks are computed from ``masks``, or taken as given by ``excluded`` (then no flags are returned).
-    Column sums: (samples, bands) float64 sums over lines of the pixels not excluded, or None where
-    the block holds values that are not finite (the statistics then sum the pixels themselves).
+    Column sums: (samples, bands) float64 sums over lines of the pixels not excluded.
     """
     raw = np.asarray(raw, dtype=np.float32)
     flags = {} if excluded is not None else compute_masks(raw, masks)
@@ -70,11 +69,10 @@ def prepare(
             block = np.log(block, out=block if block is not raw and block.base is None else None)
     # per-column BLAS products read (lines, bands) matrices of this layout with a row stride as they
     # are, as fast as from a column-major copy, so the block is never transposed
-    every = block.sum(axis=0)
+    every = block.sum(axis=0, dtype=np.float64)  # exact for a constant column: its variance is 0
     # the sums are finite exactly when every value is (ln radiance too, where radiance > 0): a check
     # of them picks the columns, if any, that need the per-element tests for no-data and radiance <= 0
     suspect = ~np.isfinite(every).all(axis=1) | ~np.isfinite(raw[..., how.mask_bands].sum(axis=(0, 2)))
-    all_finite = not suspect.any()
     if excluded is None:
         masked = np.logical_or.reduce([*flags.values()], initial=False)
         if how.log_space:
@@ -82,14 +80,17 @@ def prepare(
         excluded = masked | flags.get("nonpositive", False)
         flags["nodata"] = _any_band(raw, lambda x: ~np.isfinite(x), suspect) & ~excluded
         excluded = excluded | flags["nodata"]
-    if all_finite:
-        return block, flags, excluded, (every - _sums_of(block, excluded)).astype(np.float64)
-    if how.log_space:  # only excluded pixels hold values with no logarithm: LOG_FLOOR, where not no-data
-        lines, samples = np.nonzero(excluded)
+    if how.log_space and suspect.any():  # only excluded pixels hold values with no logarithm:
+        lines, samples = np.nonzero(excluded)  # LOG_FLOOR there, where they are not no-data
         pixels = block[lines, samples]
         pixels[~np.isfinite(pixels) & ~np.isnan(raw[lines, samples][:, how.gas_bands])] = LOG_FLOOR
         block[lines, samples] = pixels
-    return block, flags, excluded, None
+    # sums of the pixels not excluded: all pixels' less the excluded ones', except in the columns
+    # whose sums are not finite, where the excluded pixels are left out of a sum of their own
+    sums = every - _sums_of(block, excluded & ~suspect[None, :])
+    if suspect.any():
+        sums[suspect] = np.where(excluded[:, suspect, None], 0.0, block[:, suspect]).sum(axis=0, dtype=float)
+    return block, flags, excluded, sums
 
 
 def _pixels_as_rows(block: np.ndarray) -> np.ndarray:
@@ -102,13 +103,13 @@ def _pixels_as_rows(block: np.ndarray) -> np.ndarray:
 
 
 def _sums_of(block: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """(samples, bands) float32 sums over lines of the ``chosen`` (lines, samples) pixels of a block."""
+    """(samples, bands) float64 sums over lines of the ``chosen`` (lines, samples) pixels of a block."""
     lines, samples = np.nonzero(chosen)
-    sums = np.zeros(block.shape[1:], dtype=np.float32)
+    sums = np.zeros(block.shape[1:])
     if len(lines):
         order = np.argsort(samples, kind="stable")
         present, starts = np.unique(samples[order], return_index=True)
-        sums[present] = np.add.reduceat(block[lines[order], samples[order]], starts, axis=0)
+        sums[present] = np.add.reduceat(block[lines[order], samples[order]].astype(float), starts, axis=0)
     return sums
 
 
