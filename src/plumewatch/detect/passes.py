@@ -167,8 +167,9 @@ def accumulate(
         stats = [
             PendingStats.from_block(block.copy(), usable & (labels == k)) for k in range(classes.classes)
         ]
-    # centred in place only where the block is this task's own and is not kept in memory
-    in_place = how.log_space and keep != IN_MEMORY
+    # centred in place where the block is this task's own array (not a view of the reader's) and is
+    # not kept in memory
+    in_place = keep != IN_MEMORY and block.base is None
     stats.insert(0, PendingStats.from_block(block, usable, column_sum, in_place=in_place))
     counts = {name: int(flags[name].sum()) if name in flags else 0 for name in MASK_NAMES}
     counts["usable_pixels"] = int(usable.sum())

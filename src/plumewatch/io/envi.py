@@ -59,9 +59,7 @@ class EnviBlockReader:
             block = raw[lines, samples, bands]
         else:
             block = raw[bands, lines, samples].transpose(1, 2, 0)
-        # (line, sample, band) in memory whatever the file's interleave: a pixel's bands side by side, as
-        # the detectors' per-column BLAS products want them (one transposing copy, in place of a plain one)
-        out = np.array(block, dtype=np.float64 if h.dtype.itemsize > 4 else self.dtype, order="C")
+        out = np.array(block, dtype=np.float64 if h.dtype.itemsize > 4 else self.dtype)
         if h.data_ignore_value is not None:
             nodata = np.asarray(block) == h.data_ignore_value
         if h.gain is not None:
