@@ -127,6 +127,20 @@ def test_dead_band_and_empty_column_survive(synthetic):
     assert np.isfinite(background.cholesky).all()
 
 
+@pytest.mark.parametrize("shrinkage", ["loo", "oas"])
+def test_a_fit_of_some_groups_is_that_part_of_a_fit_of_all(synthetic, shrinkage):
+    # the refit of the column groups that changed must give what a fit of every group gives there
+    cube = synthetic(5, lines=120, samples=12, bands=10, plumes=()).radiance.copy()
+    cube[..., 3] = 7.0  # a dead band, replaced by a placeholder in every group
+    stats = ColumnStats.from_block(cube).grouped(np.arange(12) // 2)
+    whole = Background.fit(stats, np.arange(10), shrinkage=shrinkage)
+    only = np.array([1, 4])
+    part = Background.fit(stats, np.arange(10), shrinkage=shrinkage, only=only)
+    np.testing.assert_array_equal(part.group_of_column, [0, 0, 1, 1])  # columns 2, 3, 8, 9
+    for name in ("count", "mean", "covariance", "cholesky", "shrinkage", "usable", "band_ok"):
+        np.testing.assert_array_equal(getattr(part, name), getattr(whole, name)[only], err_msg=name)
+
+
 @pytest.mark.parametrize("method", ["oas", "lw"])
 def test_analytic_shrinkage_weight_falls_with_samples(method):
     rng = np.random.default_rng(5)
