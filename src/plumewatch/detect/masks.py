@@ -141,9 +141,9 @@ def grow(mask: np.ndarray, pixels: int) -> np.ndarray:
     ``ndimage.binary_dilation`` on flight-line maps).
     """
     side = 2 * pixels + 1
-    lines, samples = np.nonzero(mask) if np.count_nonzero(mask) * side**2 < mask.size // 8 else (None, None)
-    if lines is None:
+    if np.count_nonzero(mask) * side**2 >= mask.size // 8:
         return ndimage.maximum_filter(mask.view(np.uint8), side, mode="constant") > 0
+    lines, samples = np.nonzero(mask)
     grown = np.zeros(mask.shape, dtype=bool)
     for step_line in range(-pixels, pixels + 1):
         line = lines + step_line

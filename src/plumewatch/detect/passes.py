@@ -9,11 +9,12 @@ keep it (on a dask.distributed cluster, whose workers need not share a disk, or 
 later pass) a later pass prepares the block from the scene again, with pass 1's masks, which
 gives the same block (in radiance space it reads the scene's block as it is).
 
-Blocks stay in the reader's (lines, samples, bands) layout. A detector column is then a
-(lines, bands) matrix whose rows are contiguous, which BLAS reads with its row stride as it is:
-every per-column product (scatter, filter weights) is one float32 BLAS call per column, made by
-a single batched ``np.matmul`` per block, as fast as on a column-major copy that would cost a
-pass of its own.
+Blocks keep the reader's (lines, samples, bands) layout where a pixel's bands lie side by side
+(pixel-interleaved files, blocks gathered from a band list); band-interleaved blocks get their gas
+bands copied so. A detector column is then a (lines, bands) matrix whose rows are contiguous, which
+BLAS reads with its row stride as it is: every per-column product (scatter, filter weights) is one
+float32 BLAS call per column, made by a single batched ``np.matmul`` per block, as fast as on a
+column-major copy, which would cost a pass of its own.
 """
 
 from __future__ import annotations
@@ -67,8 +68,6 @@ def prepare(
     if how.log_space:
         with np.errstate(divide="ignore", invalid="ignore"):  # radiance <= 0 is dealt with below
             block = np.log(block, out=block if block is not raw and block.base is None else None)
-    # per-column BLAS products read (lines, bands) matrices of this layout with a row stride as they
-    # are, as fast as from a column-major copy, so the block is never transposed
     every = block.sum(axis=0, dtype=np.float64)  # exact for a constant column: its variance is 0
     # the sums are finite exactly when every value is (ln radiance too, where radiance > 0): a check
     # of them picks the columns, if any, that need the per-element tests for no-data and radiance <= 0

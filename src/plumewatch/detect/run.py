@@ -52,8 +52,8 @@ CHUNK_BYTES = 48 * 2**20
 PIXELS_PER_BAND = 3  # a column group pools columns until it has this many pixels per band
 CLUSTER_SAMPLE_LINES = 2000
 # Methods that refit keep a scene's prepared blocks in memory up to this size (float32 bytes of its
-# gas and mask bands), in a scratch folder beyond it: memory stays flat as flight lines grow, and the
-# peak stays near 1.2 GiB at this size (docs/benchmarks.md), under the 1.5 GB target with a margin.
+# gas bands), in a scratch folder beyond it: memory stays flat as flight lines grow, and the peak
+# stays near 1.1 GiB at this size (docs/benchmarks.md), under the 1.5 GB target with a margin.
 KEEP_IN_MEMORY_BYTES = 512 * 2**20
 FLAGGED_BLOCKS_AT_ONCE = 4  # the flagged pixels of this many blocks are in memory at a time
 # Refits without the plume pixels the previous fit found (exact: with the spectral-shape test).
@@ -284,7 +284,7 @@ def _finished(filt, enhancement, uncertainty, in_background, bounds) -> tuple[np
 
 
 def _partial_refits(filters) -> bool:
-    """True when every filter can be refitted and applied on some of its columns alone."""
+    """True when every filter names its per-column fields, so that some of its columns can be refitted."""
     return all(hasattr(f, "PER_COLUMN") for f in filters)
 
 
