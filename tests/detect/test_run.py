@@ -63,7 +63,8 @@ def test_blocks_kept_in_memory_or_on_disk_give_the_same_result(scene_factory, mo
 original_save = passes.save
 
 
-def test_refits_of_the_changed_columns_alone_equal_refits_of_all(scene_factory, monkeypatch):
+@pytest.mark.parametrize("shrinkage", ["loo", "oas"])
+def test_refits_of_the_changed_columns_alone_equal_refits_of_all(scene_factory, monkeypatch, shrinkage):
     # partial refits splice the changed columns' filters into the first fit's and reuse the shape
     # terms of the unchanged columns; refitting every column and recomputing every term must agree
     scene, _ = scene_factory()
@@ -73,11 +74,11 @@ def test_refits_of_the_changed_columns_alone_equal_refits_of_all(scene_factory, 
     monkeypatch.setattr(
         run, "plume_flags", lambda *args, **kw: residuals.append(args[1:3]) or flags(*args, **kw)
     )
-    partial = detect_scene(scene, ["ch4"])["ch4"]
+    partial = detect_scene(scene, ["ch4"], shrinkage=shrinkage)["ch4"]
     assert spliced and partial.info["plume_pixels_removed_from_background"] > 0
     monkeypatch.setattr(run, "_partial_refits", lambda filters: False)
     monkeypatch.setattr(run, "_ShapeTerms", _ShapeTermsComputedAfresh)
-    full = detect_scene(scene, ["ch4"])["ch4"]
+    full = detect_scene(scene, ["ch4"], shrinkage=shrinkage)["ch4"]
     assert len(residuals) == 4  # the shape test's terms of both refits, each way
     for kept, computed in zip(residuals[:2], residuals[2:], strict=True):
         np.testing.assert_allclose(kept, computed, rtol=1e-5, atol=1e-3)

@@ -67,7 +67,7 @@ def prepare(
     block = _pixels_as_rows(raw[..., how.gas_bands])
     if how.log_space:
         with np.errstate(divide="ignore", invalid="ignore"):  # radiance <= 0 is dealt with below
-            block = np.log(block, out=block if block is not raw and block.base is None else None)
+            block = np.log(block, out=block if block.base is None else None)  # in place if a copy
     every = block.sum(axis=0, dtype=np.float64)  # exact for a constant column: its variance is 0
     # the sums are finite exactly when every value is (ln radiance too, where radiance > 0): a check
     # of them picks the columns, if any, that need the per-element tests for no-data and radiance <= 0
@@ -157,8 +157,8 @@ def accumulate(
         None if classes is None else classes.assign(np.asarray(raw, dtype=np.float32)[..., how.gas_bands])
     )
     block, flags, excluded, column_sum = prepare(raw, how, masks)
-    if keep == IN_MEMORY and not how.log_space:
-        block = np.array(block)  # the reader's array may be a view that holds more bands alive
+    if keep == IN_MEMORY and block.base is not None:
+        block = np.array(block)  # a view of the reader's array would hold all its bands alive
     kept = Kept(block) if keep == IN_MEMORY else save(keep, index, block) if keep is not None else None
     usable = ~excluded
     stats = []

@@ -172,8 +172,11 @@ def detect_scene(
             # only the column groups that hold flagged pixels differ from the first fit's statistics
             changed = np.unique(group_of_column[found.count > 0])
             refit = fit(cleaned, only=changed) if _partial_refits(first_filters) else None
-            if refit is not None and all(
-                np.array_equal(a, b[changed]) for a, b in zip(refit[0], weights, strict=True)
+            # the first fit's filters stand for the other groups while their shrinkage would not
+            # change: always for per-group weights, for the shared leave-one-out one when it is the same
+            if refit is not None and (
+                shrinkage != "loo"
+                or all(np.array_equal(a, b[changed]) for a, b in zip(refit[0], weights, strict=True))
             ):
                 in_changed = np.isin(group_of_column, changed)
                 filters = [
