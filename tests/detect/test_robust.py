@@ -4,7 +4,16 @@ import warnings
 
 import numpy as np
 
-from plumewatch.detect.robust import FLAG_SIGMA, MIN_CORE_PIXELS, STRONG_SIGMA, plume_flags, shape_test_pixels
+from plumewatch.detect.robust import (
+    FLAG_SIGMA,
+    MIN_CORE_PIXELS,
+    STRONG_SIGMA,
+    body_test_pixels,
+    core_test_pixels,
+    plume_cores,
+    plume_flags,
+    smoothed,
+)
 from plumewatch.detect.run import column_nanmedian, remove_column_offset
 
 P = 70  # live bands
@@ -64,17 +73,27 @@ def test_without_residuals_only_significance_counts():
     assert flags[5, 5] and flags.sum() == (z > FLAG_SIGMA).sum()
 
 
-def test_residuals_are_read_only_where_shape_test_pixels_says():
+def test_residuals_are_read_only_where_the_core_and_body_tests_say():
     z, excess, explained = _maps(seed=5, shape=(90, 50))
-    z[30:40, 10:20] += 5.0
-    z[60:70, 30:33] += 2.0
-    needed = shape_test_pixels(z)
-    assert 0 < needed.mean() < 1
-    full = plume_flags(z, excess, explained, np.full(50, P))
-    sparse = plume_flags(
-        z, np.where(needed, excess, np.nan), np.where(needed, explained, np.nan), np.full(50, P)
-    )
-    np.testing.assert_array_equal(full, sparse)
+    z[30:40, 10:20] += 5.0  # a plume: cores and a weak body around them
+    z[60:70, 30:33] += 2.0  # significant on average, with no core: clutter whose residuals never matter
+    live = np.full(50, P)
+    z_clean, mean_z = smoothed(z)
+    candidates = core_test_pixels(z_clean)
+    # the cores read the candidates' residuals alone: anything may stand elsewhere
+    elsewhere = (np.where(candidates, excess, 1e6), np.where(candidates, explained, -1e6))
+    core = plume_cores(z_clean, *elsewhere, live)
+    np.testing.assert_array_equal(core, plume_cores(z_clean, excess, explained, live))
+    body = body_test_pixels(core, mean_z)
+    assert body[30:40, 10:20].all() and not body[60:70, 30:33].any()  # the area with no core is left out
+    needed = candidates | body
+    full = plume_flags(z, excess, explained, live)
+    assert full[30:40, 10:20].mean() > 0.5
+    for outside in (np.nan, 1e6):  # missing, or a residual far from the background's
+        sparse = plume_flags(
+            z, np.where(needed, excess, outside), np.where(needed, explained, -outside), live, core=core
+        )
+        np.testing.assert_array_equal(full, sparse)
 
 
 def test_column_median_matches_numpy_nanmedian():

@@ -26,7 +26,7 @@ import numpy as np
 
 from plumewatch.detect.background import PendingStats
 from plumewatch.detect.cluster import ClusterModel
-from plumewatch.detect.exact import LOG_FLOOR, ExactFilter
+from plumewatch.detect.exact import LOG_FLOOR
 from plumewatch.detect.masks import MASK_NAMES, MaskPlan, compute_masks
 
 IN_MEMORY = "memory"  # where to keep prepared blocks: this, a scratch folder, or None (prepare again)
@@ -187,14 +187,11 @@ def apply(source: Source, excluded: np.ndarray, filters, how: Preparation) -> np
     return values
 
 
-def shape_terms(
-    source: Source, excluded: np.ndarray, needed: np.ndarray, filters: list[ExactFilter], how: Preparation
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per filter: (excess residual, gas explained) of the ``needed`` pixels, in np.nonzero order."""
+def pixels(source: Source, excluded: np.ndarray, chosen: np.ndarray, how: Preparation):
+    """(samples (n,), spectra (n, bands) float32) of a block's ``chosen`` pixels, in np.nonzero order."""
     block = load(source, how, excluded)
-    lines, samples = np.nonzero(needed)
-    pixels = block[lines, samples]
-    return [f.shape_terms(pixels, samples) for f in filters]
+    lines, samples = np.nonzero(chosen)
+    return samples, block[lines, samples]
 
 
 def flagged_pixels(

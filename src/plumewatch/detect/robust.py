@@ -45,17 +45,49 @@ def smoothed(significance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z, ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
 
 
-def shape_test_pixels(significance: np.ndarray, z_and_mean: tuple | None = None) -> np.ndarray:
-    """(lines, samples) bool: the pixels whose residuals ``plume_flags`` reads; it ignores all others.
+def core_test_pixels(z: np.ndarray) -> np.ndarray:
+    """(lines, samples) bool: the pixels whose residuals ``plume_cores`` reads (z > ``FLAG_SIGMA``)."""
+    return z > FLAG_SIGMA
 
-    A residual counts where z > ``FLAG_SIGMA`` (gas-like candidates) and inside the square
-    around a pixel whose ``SMOOTH_PIXELS`` square has a significant mean z; elsewhere
-    ``plume_flags`` gives the same flags whatever the residual, so the filters compute the
-    whitened residual (a GEMM as costly as the covariance) only for these pixels.
-    ``z_and_mean``: ``smoothed(significance)``, where the caller has it already.
+
+def plume_cores(
+    z: np.ndarray, excess_residual: np.ndarray, gas_explained: np.ndarray, live_bands: np.ndarray
+) -> np.ndarray:
+    """(lines, samples) bool: the plume cores, gas-like pixels strong alone or in a group.
+
+    ``z``: significance with NaN as 0; the residual terms are read only where ``core_test_pixels``.
     """
-    z, mean_z = z_and_mean or smoothed(significance)
-    return grow(mean_z > SMOOTH_SIGMA, SMOOTH_PIXELS // 2) | (z > FLAG_SIGMA)
+    lines, samples = np.nonzero(core_test_pixels(z))
+    noise = np.sqrt(2.0 * np.asarray(live_bands, dtype=float))[samples]
+    excess = np.nan_to_num(excess_residual[lines, samples], nan=0.0)
+    explained = np.nan_to_num(gas_explained[lines, samples], nan=0.0)
+    gas_like = (excess <= RESIDUAL_SIGMA * noise) | (excess <= GAS_SHARE * explained)
+    candidate = np.zeros(z.shape, dtype=bool)
+    candidate[lines[gas_like], samples[gas_like]] = True
+    # a core is very significant on its own, or one of a group of significant pixels
+    groups, _ = ndimage.label(candidate, NEIGHBOURS)
+    in_group = groups[candidate]  # the candidates alone: a few pixels of the map
+    sizes = np.bincount(in_group)
+    core = np.zeros_like(candidate)
+    core[candidate] = (z[candidate] > STRONG_SIGMA) | (sizes[in_group] >= MIN_CORE_PIXELS)
+    return core
+
+
+def body_test_pixels(core: np.ndarray, mean_z: np.ndarray) -> np.ndarray:
+    """(lines, samples) bool: the pixels whose residuals the body test of ``plume_flags`` reads.
+
+    The body's weak pixels all lie where the cores' 8 neighbours or a significant mean z
+    (``mean_z`` > ``SMOOTH_SIGMA``) are, and only the connected parts of that area that hold a
+    core can be kept: their significant squares' mean residuals, read from the pixels around them,
+    decide the flags. Elsewhere ``plume_flags`` gives the same flags whatever the residual, so the
+    filters compute the whitened residual (a GEMM per pixel) for these pixels and the cores' alone.
+    """
+    significant = mean_z > SMOOTH_SIGMA
+    area, _ = ndimage.label(grow(core, 1) | significant, NEIGHBOURS)
+    holds_core = np.zeros(area.max() + 1, dtype=bool)
+    holds_core[area[core]] = True
+    holds_core[0] = False
+    return grow(holds_core[area] & significant, SMOOTH_PIXELS // 2)
 
 
 def plume_flags(
@@ -65,28 +97,23 @@ def plume_flags(
     live_bands: np.ndarray | None = None,
     *,
     z_and_mean: tuple | None = None,
+    core: np.ndarray | None = None,
 ) -> np.ndarray:
     """(lines, samples) bool: pixels to leave out of the background as plume.
 
     ``significance`` is z = enhancement / sigma with the column offset removed (NaN where masked);
     ``excess_residual`` and ``gas_explained`` as in ``FilterOutput`` (needed only where
-    ``shape_test_pixels`` is True; NaN elsewhere is fine); ``live_bands`` (samples,) p;
-    ``z_and_mean``: ``smoothed(significance)``, where the caller has it already.
+    ``core_test_pixels`` or ``body_test_pixels`` is True; any value elsewhere is fine);
+    ``live_bands`` (samples,) p; ``z_and_mean``: ``smoothed(significance)`` and ``core``:
+    ``plume_cores``, where the caller has them already.
     """
     if excess_residual is None or gas_explained is None or live_bands is None:
         return np.nan_to_num(significance, nan=0.0) > FLAG_SIGMA
     z, mean_z = z_and_mean or smoothed(significance)
+    if core is None:
+        core = plume_cores(z, excess_residual, gas_explained, live_bands)
     excess = np.nan_to_num(excess_residual, nan=0.0)
-    explained = np.nan_to_num(gas_explained, nan=0.0)
     noise = np.sqrt(2.0 * np.asarray(live_bands, dtype=float))[None, :]
-    gas_like = (excess <= RESIDUAL_SIGMA * noise) | (excess <= GAS_SHARE * explained)
-    candidate = (z > FLAG_SIGMA) & gas_like
-    # a core is very significant on its own, or one of a group of significant pixels
-    groups, _ = ndimage.label(candidate, NEIGHBOURS)
-    in_group = groups[candidate]  # the candidates alone: a few pixels of the map
-    sizes = np.bincount(in_group)
-    core = np.zeros_like(candidate)
-    core[candidate] = (z[candidate] > STRONG_SIGMA) | (sizes[in_group] >= MIN_CORE_PIXELS)
     mean_excess = ndimage.uniform_filter(excess, SMOOTH_PIXELS, mode="nearest")
     allowed = 3.0 * noise / SMOOTH_PIXELS
     weak = grow(core, 1) | ((mean_z > SMOOTH_SIGMA) & (mean_excess < allowed))

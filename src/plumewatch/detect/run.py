@@ -30,13 +30,13 @@ from threadpoolctl import threadpool_limits
 from plumewatch.detect import passes
 from plumewatch.detect import plan as planning
 from plumewatch.detect.ace import AceFilter
-from plumewatch.detect.background import Background, ColumnStats, PixelSums, replace_pixels
+from plumewatch.detect.background import Background, ColumnStats, PixelSums, column_parts, replace_pixels
 from plumewatch.detect.cluster import ClusterFilter, ClusterModel
 from plumewatch.detect.cmf import LinearFilter
 from plumewatch.detect.exact import ExactFilter
 from plumewatch.detect.masks import MaskPlan
 from plumewatch.detect.retrieval import Retrieval
-from plumewatch.detect.robust import plume_flags, shape_test_pixels, smoothed
+from plumewatch.detect.robust import body_test_pixels, core_test_pixels, plume_cores, plume_flags, smoothed
 from plumewatch.detect.sparse import SparseFilter
 from plumewatch.detect.thermal import ThermalFilter
 from plumewatch.errors import InputFileError
@@ -55,7 +55,10 @@ CLUSTER_SAMPLE_LINES = 2000
 # gas bands), in a scratch folder beyond it: memory stays flat as flight lines grow, and the peak
 # stays near 1.1 GiB at this size (docs/benchmarks.md), under the 1.5 GB target with a margin.
 KEEP_IN_MEMORY_BYTES = 512 * 2**20
-FLAGGED_BLOCKS_AT_ONCE = 4  # the flagged pixels of this many blocks are in memory at a time
+# The scattered pixels that later passes gather (flagged, or read by the shape test) come back from
+# the blocks' tasks in groups of blocks holding about this many bytes of spectra: one batched product
+# per column over a group costs far less than one per block, while memory stays flat.
+GATHERED_BYTES = 64 * 2**20
 # Refits without the plume pixels the previous fit found (exact: with the spectral-shape test).
 ROBUST_ITERATIONS = {"exact": 2, "sparse": 1}
 
@@ -411,27 +414,61 @@ class _Runs:
 
     def shape_terms(self, needed: np.ndarray, filters) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per filter: (excess residual, gas explained) of the ``needed`` pixels, in np.nonzero order."""
-        parts = self._map(passes.shape_terms, filters, self.how, per_block=(needed,))
-        return [tuple(np.concatenate([p[i][k] for p in parts]) for k in (0, 1)) for i in range(len(filters))]
+        calls = self._calls(passes.pixels, self.how, per_block=(needed,))
+        terms = [([], []) for _ in filters]
+        union_bands = filters[0].weights.shape[1]  # float32 spectra of the prepared blocks
+        for group in self._groups(needed, bytes_per_pixel=4 * union_bands):
+            parts = dask.compute(*[calls[i] for i in group])
+            samples = np.concatenate([p[0] for p in parts])
+            spectra = np.concatenate([p[1] for p in parts])
+            for (excess, explained), f in zip(terms, filters, strict=True):
+                e, x = f.shape_terms(spectra, samples)
+                excess.append(e)
+                explained.append(x)
+        return [(np.concatenate(excess), np.concatenate(explained)) for excess, explained in terms]
 
     def flagged_sums(self, flagged: np.ndarray, columns, reference: np.ndarray, models):
         """(sums of the flagged pixels, of them without their gas columns or None), about ``reference``.
 
         Each block's task gathers its own flagged pixels (and takes their gas out); the pixels of a
-        few blocks at a time come back and are summed per column together, in a few batched products.
+        group of blocks come back and are summed per column together, in a few batched products.
         """
         found = PixelSums.about(reference)
         without_gas = None if columns is None else PixelSums.about(reference)
         per_block = (flagged,) if columns is None else (flagged, columns)
         task = passes.flagged_pixels if columns is not None else _flagged_pixels_as_they_are
         calls = self._calls(task, models, self.how, per_block=per_block)
-        for start in range(0, len(calls), FLAGGED_BLOCKS_AT_ONCE):
-            parts = dask.compute(*calls[start : start + FLAGGED_BLOCKS_AT_ONCE])
+        copies = 1 if columns is None else 2  # float64 spectra, and those without the gas
+        for group in self._groups(flagged & ~self.masked, bytes_per_pixel=8 * copies * reference.shape[1]):
+            parts = dask.compute(*[calls[i] for i in group])
             samples = np.concatenate([p[0] for p in parts])
-            found.add(np.concatenate([p[1] for p in parts]), samples)
-            if without_gas is not None:
-                without_gas.add(np.concatenate([p[2] for p in parts]), samples)
+            sums = [found] if without_gas is None else [found, without_gas]
+            # the sums' products on this process's threads: their pixels are here already
+            summed = dask.compute(
+                *[
+                    dask.delayed(column_parts)(np.concatenate([p[k] for p in parts]), samples, reference)
+                    for k in range(1, len(sums) + 1)
+                ],
+                scheduler="threads",
+            )
+            for total, column_sums in zip(sums, summed, strict=True):
+                total.add_parts(column_sums)
         return found, without_gas
+
+    def _groups(self, chosen: np.ndarray, bytes_per_pixel: int) -> list[list[int]]:
+        """Runs of consecutive blocks whose ``chosen`` pixels take about ``GATHERED_BYTES`` at most.
+
+        A block holding more than that alone is a group of its own.
+        """
+        groups, size = [[]], 0
+        for i, (a, b) in enumerate(self.bounds):
+            block_bytes = int(np.count_nonzero(chosen[a:b])) * bytes_per_pixel
+            if groups[-1] and size + block_bytes > GATHERED_BYTES:
+                groups.append([])
+                size = 0
+            groups[-1].append(i)
+            size += block_bytes
+        return groups
 
 
 def _flagged_pixels_as_they_are(source, excluded, flagged, models, how):
@@ -461,16 +498,17 @@ class _ShapeTerms:
         self.fit_of = np.full(shape, -1, dtype=np.int8)  # the fit the pixel's terms came from; -1: none
 
     def of(self, runs: _Runs, needed: np.ndarray, filters, column_fit: np.ndarray):
-        """Per filter: (excess, explained) maps, valid where ``needed``, NaN elsewhere.
+        """Per filter: (excess, explained) maps, valid where ``needed``; elsewhere stale, or NaN.
 
-        ``column_fit`` (samples,): which fit each column's filters come from now.
+        ``column_fit`` (samples,): which fit each column's filters come from now. The maps are the
+        kept ones, not copies: later calls change them.
         """
         stale = needed & (self.fit_of != column_fit[None, :])
         for maps, terms in zip(self.maps, runs.shape_terms(stale, filters), strict=True):
             for map_, values in zip(maps, terms, strict=True):
                 map_[stale] = values
         self.fit_of[stale] = np.broadcast_to(column_fit[None, :], stale.shape)[stale]
-        return [tuple(np.where(needed, m, np.nan) for m in maps) for maps in self.maps]
+        return [tuple(maps) for maps in self.maps]
 
 
 def _plume_pixels(
@@ -494,17 +532,26 @@ def _plume_pixels(
         significance = enhancement / values[:, :, :, 1].transpose(2, 0, 1)
     shaped = [i for i, f in enumerate(filters) if isinstance(f, ExactFilter)]
     z_and_mean = {i: smoothed(significance[i]) if i in shaped else None for i in range(len(filters))}
-    terms = {}
+    terms, cores = {}, {}
     if shaped:
-        needed = np.logical_or.reduce([shape_test_pixels(significance[i], z_and_mean[i]) for i in shaped])
-        terms = dict(
-            zip(shaped, kept.of(runs, needed, [filters[i] for i in shaped], column_fit), strict=True)
-        )
+        # the cores' terms first: the body test reads the terms around the cores it can keep alone
+        shaped_filters = [filters[i] for i in shaped]
+        needed = np.logical_or.reduce([core_test_pixels(z_and_mean[i][0]) for i in shaped])
+        first = kept.of(runs, needed, shaped_filters, column_fit)
+        for i, (excess, explained) in zip(shaped, first, strict=True):
+            cores[i] = plume_cores(z_and_mean[i][0], excess, explained, filters[i].live_bands)
+        needed |= np.logical_or.reduce([body_test_pixels(cores[i], z_and_mean[i][1]) for i in shaped])
+        terms = dict(zip(shaped, kept.of(runs, needed, shaped_filters, column_fit), strict=True))
     flagged = np.zeros(previous.shape, dtype=bool)
     for i, filt in enumerate(filters):
         excess, explained = terms.get(i, (None, None))
         flagged[i] = plume_flags(
-            significance[i], excess, explained, getattr(filt, "live_bands", None), z_and_mean=z_and_mean[i]
+            significance[i],
+            excess,
+            explained,
+            getattr(filt, "live_bands", None),
+            z_and_mean=z_and_mean[i],
+            core=cores.get(i),
         )
         flagged[i] &= ~masked
     return enhancement, flagged
