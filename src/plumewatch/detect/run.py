@@ -20,6 +20,7 @@ import logging
 import math
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dask
@@ -443,16 +444,13 @@ class _Runs:
             parts = dask.compute(*[calls[i] for i in group])
             samples = np.concatenate([p[0] for p in parts])
             sums = [found] if without_gas is None else [found, without_gas]
-            # the sums' products on this process's threads: their pixels are here already
-            summed = dask.compute(
-                *[
-                    dask.delayed(column_parts)(np.concatenate([p[k] for p in parts]), samples, reference)
-                    for k in range(1, len(sums) + 1)
-                ],
-                scheduler="threads",
-            )
-            for total, column_sums in zip(sums, summed, strict=True):
-                total.add_parts(column_sums)
+            spectra = [np.concatenate([p[k] for p in parts]) for k in range(1, len(sums) + 1)]
+            # the sums' products on this process's own threads, where their pixels are (fresh ones:
+            # a pool made before a fork, as dask's default one, has no threads in the child)
+            with ThreadPoolExecutor(len(sums)) as pool:
+                summed = pool.map(column_parts, spectra, [samples] * len(sums), [reference] * len(sums))
+                for total, column_sums in zip(sums, summed, strict=True):
+                    total.add_parts(column_sums)
         return found, without_gas
 
     def _groups(self, chosen: np.ndarray, bytes_per_pixel: int) -> list[list[int]]:
