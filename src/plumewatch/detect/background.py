@@ -314,7 +314,7 @@ class PixelSums:
         self.add_parts(column_parts(spectra, columns, self.reference))
 
     def add_parts(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
-        """Add the per-column sums of ``column_parts`` (made elsewhere: in the dask task of a block)."""
+        """Add the per-column sums of ``column_parts``, made apart (of some of the pixels, say)."""
         for present, count, total, outer in parts:
             self.count[present] += count
             self.total[present] += total

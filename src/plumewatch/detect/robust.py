@@ -45,6 +45,11 @@ def smoothed(significance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z, ndimage.uniform_filter(z, SMOOTH_PIXELS, mode="nearest")
 
 
+def _residual_noise(live_bands: np.ndarray) -> np.ndarray:
+    """(samples,) 1-sigma of a background pixel's excess residual: sqrt(2 p), p live bands."""
+    return np.sqrt(2.0 * np.asarray(live_bands, dtype=float))
+
+
 def core_test_pixels(z: np.ndarray) -> np.ndarray:
     """(lines, samples) bool: the pixels whose residuals ``plume_cores`` reads (z > ``FLAG_SIGMA``)."""
     return z > FLAG_SIGMA
@@ -58,7 +63,7 @@ def plume_cores(
     ``z``: significance with NaN as 0; the residual terms are read only where ``core_test_pixels``.
     """
     lines, samples = np.nonzero(core_test_pixels(z))
-    noise = np.sqrt(2.0 * np.asarray(live_bands, dtype=float))[samples]
+    noise = _residual_noise(live_bands)[samples]
     excess = np.nan_to_num(excess_residual[lines, samples], nan=0.0)
     explained = np.nan_to_num(gas_explained[lines, samples], nan=0.0)
     gas_like = (excess <= RESIDUAL_SIGMA * noise) | (excess <= GAS_SHARE * explained)
@@ -113,7 +118,7 @@ def plume_flags(
     if core is None:
         core = plume_cores(z, excess_residual, gas_explained, live_bands)
     excess = np.nan_to_num(excess_residual, nan=0.0)
-    noise = np.sqrt(2.0 * np.asarray(live_bands, dtype=float))[None, :]
+    noise = _residual_noise(live_bands)[None, :]
     mean_excess = ndimage.uniform_filter(excess, SMOOTH_PIXELS, mode="nearest")
     allowed = 3.0 * noise / SMOOTH_PIXELS
     weak = grow(core, 1) | ((mean_z > SMOOTH_SIGMA) & (mean_excess < allowed))

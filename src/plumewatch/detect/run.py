@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 from plumewatch.detect import passes
 from plumewatch.detect import plan as planning
 from plumewatch.detect.ace import AceFilter
-from plumewatch.detect.background import Background, ColumnStats, PixelSums, column_parts, replace_pixels
+from plumewatch.detect.background import Background, ColumnStats, PixelSums, replace_pixels
 from plumewatch.detect.cluster import ClusterFilter, ClusterModel
 from plumewatch.detect.cmf import LinearFilter
 from plumewatch.detect.exact import ExactFilter
@@ -439,18 +439,20 @@ class _Runs:
         per_block = (flagged,) if columns is None else (flagged, columns)
         task = passes.flagged_pixels if columns is not None else _flagged_pixels_as_they_are
         calls = self._calls(task, models, self.how, per_block=per_block)
-        copies = 1 if columns is None else 2  # float64 spectra, and those without the gas
-        for group in self._groups(flagged & ~self.masked, bytes_per_pixel=8 * copies * reference.shape[1]):
-            parts = dask.compute(*[calls[i] for i in group])
-            samples = np.concatenate([p[0] for p in parts])
-            sums = [found] if without_gas is None else [found, without_gas]
-            spectra = [np.concatenate([p[k] for p in parts]) for k in range(1, len(sums) + 1)]
-            # the sums' products on this process's own threads, where their pixels are (fresh ones:
-            # a pool made before a fork, as dask's default one, has no threads in the child)
-            with ThreadPoolExecutor(len(sums)) as pool:
-                summed = pool.map(column_parts, spectra, [samples] * len(sums), [reference] * len(sums))
-                for total, column_sums in zip(sums, summed, strict=True):
-                    total.add_parts(column_sums)
+        sums = [found] if without_gas is None else [found, without_gas]  # float64 spectra of each
+        chosen = flagged & ~self.masked
+        # each sum's products on a thread of this process, where the pixels are (a pool of its own:
+        # one made before a fork, as dask's default one, has no threads in the child)
+        with ThreadPoolExecutor(len(sums)) as pool:
+            for group in self._groups(chosen, bytes_per_pixel=8 * len(sums) * reference.shape[1]):
+                parts = dask.compute(*[calls[i] for i in group])
+                samples = np.concatenate([p[0] for p in parts])
+                adding = [
+                    pool.submit(total.add, np.concatenate([p[k] for p in parts]), samples)
+                    for k, total in enumerate(sums, start=1)
+                ]
+                for added in adding:
+                    added.result()
         return found, without_gas
 
     def _groups(self, chosen: np.ndarray, bytes_per_pixel: int) -> list[list[int]]:
