@@ -99,6 +99,26 @@ def test_refits_of_the_changed_columns_alone_equal_refits_of_all(scene_factory, 
     np.testing.assert_allclose(partial.uncertainty_ppmm, full.uncertainty_ppmm, rtol=0, atol=tolerance)
 
 
+def test_reapplying_the_refitted_columns_alone_equals_reapplying_all(scene_factory, monkeypatch):
+    # after a partial refit only the columns whose filters may have changed since the last apply
+    # are computed again
+    scene, _ = scene_factory(lines=400, samples=40, plumes=((60, 8, 8000.0), (250, 30, 12000.0)))
+    fits, original = [], run._columns_refitted
+    monkeypatch.setattr(run, "_columns_refitted", lambda *a: fits.append(a) or original(*a))
+    partial = detect_scene(scene, ["ch4"])["ch4"]
+    assert len(fits) == 2 and all(0 < original(*a).sum() < len(a[1]) for a in fits)
+    monkeypatch.setattr(run, "_columns_refitted", lambda before, now: np.ones(len(now), dtype=bool))
+    full = detect_scene(scene, ["ch4"])["ch4"]
+    for name in ("enhancement_ppmm", "uncertainty_ppmm", "albedo", "valid"):
+        np.testing.assert_array_equal(getattr(partial, name), getattr(full, name))
+
+
+def test_columns_refitted_include_those_that_go_back_to_the_first_fit():
+    # column_fit: 0 = the first fit's filters; a column refitted before but not now changes too
+    before, now = np.array([0, 1, 1, 0]), np.array([0, 0, 2, 2])
+    np.testing.assert_array_equal(run._columns_refitted(before, now), [False, True, True, True])
+
+
 class _ShapeTermsComputedAfresh(run._ShapeTerms):
     """Every needed pixel's shape-test terms computed at every refit: none kept."""
 

@@ -175,16 +175,24 @@ def accumulate(
     return (stats, counts), excluded, kept
 
 
-def apply(source: Source, excluded: np.ndarray, filters, how: Preparation) -> np.ndarray:
-    """(lines, samples, gases, 3) float32: enhancement, 1-sigma and albedo of each filter."""
+def apply(source: Source, excluded: np.ndarray, parts, how: Preparation) -> np.ndarray:
+    """(lines, columns, gases, 3) float32: enhancement, 1-sigma and albedo of each filter.
+
+    ``parts``: [(a slice of the block's columns, the filters of those columns)]; the parts' columns
+    come out side by side, in that order.
+    """
     block = load(source, how, excluded)
-    values = np.empty((*block.shape[:2], len(filters), 3), dtype=np.float32)
-    for i, f in enumerate(filters):
-        out = f.apply(block)
-        values[:, :, i, 0] = out.enhancement_ppmm
-        values[:, :, i, 1] = out.uncertainty_ppmm
-        values[:, :, i, 2] = out.albedo
-    return values
+    pieces = []
+    for columns, filters in parts:
+        piece = block[:, columns]
+        values = np.empty((*piece.shape[:2], len(filters), 3), dtype=np.float32)
+        for i, f in enumerate(filters):
+            out = f.apply(piece)
+            values[:, :, i, 0] = out.enhancement_ppmm
+            values[:, :, i, 1] = out.uncertainty_ppmm
+            values[:, :, i, 2] = out.albedo
+        pieces.append(values)
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=1)
 
 
 def pixels(source: Source, excluded: np.ndarray, chosen: np.ndarray, how: Preparation):

@@ -166,7 +166,7 @@ def detect_scene(
         for iteration in range(1, iterations + 1):
             # Plume pixels inflate the background covariance along the gas and shift its mean: refit
             # without their gas (streaming: gather their statistics, swap them in the first pass's).
-            previous = flagged
+            previous, fitted_before = flagged, column_fit
             enhancement, flagged = _plume_pixels(runs, values, filters, previous, kept_terms, column_fit)
             if not flagged.any():
                 break
@@ -191,7 +191,7 @@ def detect_scene(
             else:
                 filters = fit(cleaned)[1]
                 column_fit = np.full(samples, iteration)
-            values = runs.apply(filters)
+            values = runs.apply(filters, values, _columns_refitted(fitted_before, column_fit))
     elapsed_s = time.perf_counter() - started
 
     results = {}
@@ -310,6 +310,26 @@ def _with_columns(filt, part, columns: np.ndarray):
     return dataclasses.replace(filt, **replaced)
 
 
+def _columns_refitted(fitted_before: np.ndarray, fitted_now: np.ndarray) -> np.ndarray:
+    """(samples,) bool: the columns whose filters may differ between two fits' ``column_fit``.
+
+    Only the columns whose filters both come from the first fit (0) are sure to be the same.
+    """
+    return (fitted_before != 0) | (fitted_now != 0)
+
+
+def _column_runs(columns: np.ndarray) -> list[slice]:
+    """The runs of True in ``columns`` (samples,) bool, as slices (a block's columns are then views)."""
+    edges = np.flatnonzero(np.diff(np.r_[0, columns.astype(np.int8), 0]))
+    return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _of_columns(filt, columns: slice):
+    """``filt`` cut to some of its columns: each of its per-column fields sliced (views)."""
+    fields = {name: getattr(filt, name) for name in filt.PER_COLUMN}
+    return dataclasses.replace(filt, **{k: v if v is None else v[columns] for k, v in fields.items()})
+
+
 def _target_name(model, log_space: bool) -> str:
     if model.regime == "lwir":
         return (
@@ -409,9 +429,27 @@ class _Runs:
         """dask.compute of ``task`` over the blocks (see ``_calls``): the list of its results."""
         return dask.compute(*self._calls(task, *args, per_block=per_block))
 
-    def apply(self, filters) -> np.ndarray:
-        """(lines, samples, gases, 3) float32: enhancement, 1-sigma and albedo of each filter."""
-        return np.concatenate(self._map(passes.apply, filters, self.how), axis=0)
+    def apply(
+        self, filters, values: np.ndarray | None = None, columns: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(lines, samples, gases, 3) float32: enhancement, 1-sigma and albedo of each filter.
+
+        With ``values`` (that array, from earlier filters) and ``columns`` (samples,) bool, only those
+        columns are computed, in place in ``values``: a column's outputs depend on its own filter alone.
+        """
+        if values is None or columns is None or columns.all():
+            return np.concatenate(self._map(passes.apply, [(slice(None), filters)], self.how), axis=0)
+        spans = _column_runs(columns)
+        if not spans:
+            return values
+        parts = [(span, [_of_columns(f, span) for f in filters]) for span in spans]
+        computed = np.concatenate(self._map(passes.apply, parts, self.how), axis=0)
+        start = 0
+        for span in spans:
+            width = span.stop - span.start
+            values[:, span] = computed[:, start : start + width]
+            start += width
+        return values
 
     def shape_terms(self, needed: np.ndarray, filters) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per filter: (excess residual, gas explained) of the ``needed`` pixels, in np.nonzero order."""
