@@ -56,7 +56,7 @@ def log_radiance(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class ExactFilter:
     """Fitted log-radiance filter for one gas: per-column weights, whitener and response table."""
 
-    # the fields that hold one entry per column (``detect.run`` refits some columns alone)
+    # the fields that hold one entry per column (``detect.run`` refits and applies some columns alone)
     PER_COLUMN: ClassVar[tuple[str, ...]] = (
         "weights",
         "offset",

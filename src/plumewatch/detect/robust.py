@@ -88,11 +88,16 @@ def body_test_pixels(core: np.ndarray, mean_z: np.ndarray) -> np.ndarray:
     filters compute the whitened residual (a GEMM per pixel) for these pixels and the cores' alone.
     """
     significant = mean_z > SMOOTH_SIGMA
-    area, _ = ndimage.label(grow(core, 1) | significant, NEIGHBOURS)
-    holds_core = np.zeros(area.max() + 1, dtype=bool)
-    holds_core[area[core]] = True
-    holds_core[0] = False
-    return grow(holds_core[area] & significant, SMOOTH_PIXELS // 2)
+    return grow(_areas_holding(grow(core, 1) | significant, core) & significant, SMOOTH_PIXELS // 2)
+
+
+def _areas_holding(area: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """(lines, samples) bool: the connected parts (8 neighbours) of ``area`` that hold a ``core`` pixel."""
+    labels, count = ndimage.label(area, NEIGHBOURS)
+    holds = np.zeros(count + 1, dtype=bool)
+    holds[labels[core & area]] = True
+    holds[0] = False
+    return holds[labels]
 
 
 def plume_flags(
@@ -123,8 +128,4 @@ def plume_flags(
     allowed = 3.0 * noise / SMOOTH_PIXELS
     weak = grow(core, 1) | ((mean_z > SMOOTH_SIGMA) & (mean_excess < allowed))
     # a plume is one connected body around its strong pixels: weak areas with no core are clutter
-    labels, count = ndimage.label(weak, NEIGHBOURS)
-    kept = np.zeros(count + 1, dtype=bool)
-    kept[labels[core & weak]] = True
-    kept[0] = False
-    return kept[labels]
+    return _areas_holding(weak, core)

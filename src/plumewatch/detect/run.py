@@ -291,7 +291,7 @@ def _finished(filt, enhancement, uncertainty, in_background, bounds) -> tuple[np
 
 
 def _partial_refits(filters) -> bool:
-    """True when every filter names its per-column fields, so that some of its columns can be refitted."""
+    """True when every filter names its per-column fields: some of its columns can be refitted and applied."""
     return all(hasattr(f, "PER_COLUMN") for f in filters)
 
 
