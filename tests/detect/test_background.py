@@ -97,6 +97,19 @@ def test_pending_merges_collapse_beyond_the_limit(synthetic, monkeypatch):
     np.testing.assert_allclose(pending.total().scatter, whole.scatter, rtol=1e-5, atol=1e-6)
 
 
+def test_pixel_sums_of_pieces_equal_those_of_the_pixels_stacked(synthetic):
+    cube = synthetic(8, lines=60, samples=4, bands=5).radiance.astype(np.float64)
+    reference = cube.mean(axis=0)
+    lines, samples = np.nonzero(np.random.default_rng(2).random(cube.shape[:2]) < 0.3)
+    spectra = cube[lines, samples]
+    stacked, pieces = PixelSums.about(reference), PixelSums.about(reference)
+    stacked.add(spectra, samples)
+    pieces.add([spectra[:7], spectra[7:7], spectra[7:30], spectra[30:]], samples)  # an empty piece too
+    np.testing.assert_array_equal(pieces.count, stacked.count)
+    np.testing.assert_array_equal(pieces.total, stacked.total)
+    np.testing.assert_array_equal(pieces.outer, stacked.outer)
+
+
 def test_pixel_sums_from_parts_equal_sums_of_the_pixels(synthetic):
     cube = synthetic(7, lines=80, samples=5, bands=6).radiance.astype(np.float64)
     reference = cube.mean(axis=0)

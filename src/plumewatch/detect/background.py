@@ -309,8 +309,8 @@ class PixelSums:
             reference, np.zeros(samples), np.zeros((samples, bands)), np.zeros((samples, bands, bands))
         )
 
-    def add(self, spectra: np.ndarray, columns: np.ndarray) -> None:
-        """Add pixels: ``spectra`` (n, bands) in ``columns`` (n,)."""
+    def add(self, spectra: np.ndarray | list[np.ndarray], columns: np.ndarray) -> None:
+        """Add pixels: ``spectra`` (n, bands), or pieces whose rows make it up, in ``columns`` (n,)."""
         self.add_parts(column_parts(spectra, columns, self.reference))
 
     def add_parts(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
@@ -322,15 +322,22 @@ class PixelSums:
 
 
 def column_parts(
-    spectra: np.ndarray, columns: np.ndarray, reference: np.ndarray
+    spectra: np.ndarray | list[np.ndarray], columns: np.ndarray, reference: np.ndarray
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Sums of pixels ``spectra`` (n, bands) in ``columns`` (n,) about ``reference`` (samples, bands).
+
+    ``spectra`` may come as a list of pieces whose rows, in order, make up the (n, bands) array:
+    each is taken from the reference straight into one array, with no concatenated copy first.
 
     Returns [(columns (g,), pixel counts (g,), sums of deviations (g, bands), sums of their outer
     products (g, bands, bands))], one entry per batch of ``column_batches``: only the columns present.
     """
-    deviation = np.empty((len(spectra) + 1, spectra.shape[1]))  # a last row of zeros for the padding
-    np.subtract(spectra, reference[columns], out=deviation[:-1])
+    deviation = np.empty((len(columns) + 1, reference.shape[1]))  # a last row of zeros for the padding
+    start = 0
+    for piece in [spectra] if isinstance(spectra, np.ndarray) else spectra:
+        stop = start + len(piece)
+        np.subtract(piece, reference[columns[start:stop]], out=deviation[start:stop])
+        start = stop
     deviation[-1] = 0.0
     parts = []
     for present, index in column_batches(columns):

@@ -486,7 +486,7 @@ class _Runs:
                 parts = dask.compute(*[calls[i] for i in group])
                 samples = np.concatenate([p[0] for p in parts])
                 adding = [
-                    pool.submit(total.add, np.concatenate([p[k] for p in parts]), samples)
+                    pool.submit(total.add, [p[k] for p in parts], samples)
                     for k, total in enumerate(sums, start=1)
                 ]
                 for added in adding:
