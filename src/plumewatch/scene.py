@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +10,14 @@ from typing import Any
 
 import dask.array as da
 import numpy as np
+
+
+@dataclass(frozen=True)
+class BandSubsets:
+    """How a reader reads some of a file's bands alone, without the others."""
+
+    radiance_name: str  # the dask name of the whole radiance array whose bands ``read`` gives
+    read: Callable[[np.ndarray], da.Array]  # (increasing band indices,) -> (line, sample, band) array
 
 
 @dataclass(frozen=True)
@@ -36,11 +45,25 @@ class Scene:
     view_zenith_deg: float | None = None
     pixel_size_m: float | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
+    band_subsets: BandSubsets | None = field(default=None, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int, int]:
         """(lines, samples, bands)."""
         return tuple(int(n) for n in self.radiance.shape)  # type: ignore[return-value]
+
+    def bands(self, index: slice | np.ndarray) -> da.Array:
+        """The (line, sample, band) radiance of the bands ``index`` (a slice, or increasing indices).
+
+        Read alone where the file's reader can (``band_subsets``, for this scene's own radiance:
+        a copy of the scene with other radiance slices it), else sliced from ``radiance``.
+        """
+        chosen = np.arange(self.shape[2])[index]
+        subsets = self.band_subsets
+        own = subsets is not None and subsets.radiance_name == self.radiance.name
+        if own and len(chosen) < self.shape[2]:
+            return subsets.read(chosen)
+        return self.radiance[:, :, index]
 
     @property
     def band_mask(self) -> np.ndarray:

@@ -226,3 +226,33 @@ def test_gathered_pixels_come_back_in_groups_of_any_size(scene_factory, monkeypa
     )
     tolerance = 1e-4 * float(np.nanmedian(together.uncertainty_ppmm))
     np.testing.assert_allclose(apart.enhancement_ppmm, together.enhancement_ppmm, rtol=0, atol=tolerance)
+
+
+@pytest.mark.parametrize("interleave", ["bil", "bsq"])
+def test_a_file_read_by_band_subsets_gives_what_its_whole_radiance_gives(tmp_path, scene_factory, interleave):
+    import dataclasses
+
+    from plumewatch.io.envi import open_envi, write_envi
+
+    scene, _ = scene_factory(seed=4, lines=120)
+    hdr = write_envi(
+        tmp_path / "pw_subset_rdn.hdr",
+        (scene.radiance.compute() * 1000).astype(np.int16),
+        interleave=interleave,
+        metadata={
+            "wavelength": list(scene.wavelength_nm),
+            "fwhm": list(scene.fwhm_nm),
+            "data gain values": [1e-3] * len(scene.wavelength_nm),
+        },
+    )
+    from_file = open_envi(hdr)
+    # CH4 reads its window and mask bands alone: the 1950-2120 nm bands are never read
+    needed = from_file.wavelength_nm >= 2100
+    assert 0 < needed.sum() < len(needed) - 10
+    whole = from_file.radiance.compute()
+    in_memory = dataclasses.replace(from_file, radiance=da.from_array(whole, chunks=(40, -1, -1)))
+    for method in ("exact", "cmf"):
+        a = detect_scene(from_file, ["ch4"], method=method)["ch4"]
+        b = detect_scene(in_memory, ["ch4"], method=method)["ch4"]
+        np.testing.assert_array_equal(a.enhancement_ppmm, b.enhancement_ppmm)
+        np.testing.assert_array_equal(a.uncertainty_ppmm, b.uncertainty_ppmm)

@@ -61,6 +61,41 @@ def test_ignore_value_gain_offset_bbl_fwhm_micrometres(tmp_path, raw_envi):
     np.testing.assert_array_equal(scene.good_bands, [True, False, True, True])
 
 
+@pytest.mark.parametrize("interleave", ["bil", "bip", "bsq"])
+def test_band_subsets_read_alone_equal_the_whole_cube_sliced(tmp_path, raw_envi, interleave):
+    rng = np.random.default_rng(11)
+    data = rng.integers(-50, 3000, size=(9, 6, 10)).astype("i2")
+    data[2, 3, :] = -9999
+    data[4, 1, 7] = -9999
+    gains = ", ".join(f"{g:g}" for g in np.linspace(0.5, 1.4, 10))
+    offsets = ", ".join(f"{o:g}" for o in np.linspace(-3, 6, 10))
+    extra = f"data ignore value = -9999\ndata gain values = {{{gains}}}\ndata offset values = {{{offsets}}}\n"
+    hdr = raw_envi(tmp_path / "x_rdn.hdr", data, interleave=interleave, extra=extra)
+    _, whole = read_envi_array(hdr, chunk_bytes=6 * 10 * 4 * 4)
+    whole = whole.compute()
+    for bands in ([0, 1, 2, 5, 6, 9], [3], [1, 3, 5, 7], list(range(10))):
+        _, subset = read_envi_array(hdr, chunk_bytes=6 * 10 * 4 * 4, bands=np.array(bands))
+        assert subset.shape == (9, 6, len(bands))
+        np.testing.assert_array_equal(subset.compute(), whole[:, :, bands])
+    assert np.isnan(whole[2, 3]).all() and np.isnan(whole[4, 1, 7])
+
+
+def test_scene_bands_are_read_alone_for_its_own_radiance_only(tmp_path, raw_envi, make_cube):
+    import dataclasses
+
+    import dask.array as da
+
+    data = make_cube(12, shape=(8, 5, 6))
+    scene = open_envi(raw_envi(tmp_path / "x_rdn.hdr", data))
+    picked = scene.bands(np.array([0, 2, 3]))
+    assert picked.name != scene.bands(np.array([0, 2, 4])).name  # each subset its own dask name
+    assert picked.name != scene.radiance[:, :, [0, 2, 3]].name  # read alone, not sliced
+    np.testing.assert_array_equal(picked.compute(), data[:, :, [0, 2, 3]])
+    np.testing.assert_array_equal(scene.bands(slice(1, 4)).compute(), data[:, :, 1:4])
+    other = dataclasses.replace(scene, radiance=da.zeros(data.shape, chunks=(4, -1, -1), dtype="f4"))
+    np.testing.assert_array_equal(other.bands(np.array([0, 2, 3])).compute(), 0.0)
+
+
 @pytest.mark.parametrize("units", ["microns", "µm", "um", "Nanometers", "nm"])
 def test_wavelength_unit_spellings(tmp_path, raw_envi, make_cube, units):
     values = [2000, 2100, 2200, 2300] if units in ("Nanometers", "nm") else [2.0, 2.1, 2.2, 2.3]

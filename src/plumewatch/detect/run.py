@@ -92,8 +92,8 @@ def detect_scene(
     selections = {gas: planning.select_bands(scene, gas, window_nm) for gas in names}
     union = np.unique(np.concatenate([s[0] for s in selections.values()]))
     extra = planning.extra_mask_bands(scene, union)
-    # Blocks hold the gas and mask bands in the file's order: where that is one run of bands,
-    # the blocks are the reader's own arrays, with no band-selection copy.
+    # Blocks hold the gas and mask bands alone, in the file's order, read without the other bands
+    # where the reader can; where they are all of the file's bands, blocks are the reader's own arrays.
     block_index = np.unique(np.concatenate([union, extra]))
     # The prepared blocks the filters read keep the gas bands alone (the masks read the others in
     # pass 1), except for the cluster method, whose background classes use every band of the block.
@@ -112,7 +112,7 @@ def detect_scene(
         group_size = max(1, math.ceil(PIXELS_PER_BAND * widest / max(lines, 1)))
     group_of_column = np.arange(samples) // group_size
 
-    cube = scene.radiance[:, :, _as_slice(block_index)]
+    cube = scene.bands(_as_slice(block_index))
     cube = cube.rechunk(
         (_lines_per_block(cube.chunks[0], samples * len(block_index) * 4, chunk_bytes), -1, -1)
     )

@@ -7,12 +7,14 @@ so it pickles small (for process pools and dask.distributed) and memory stays fl
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
 
 import dask.array as da
 import numpy as np
+from dask.base import tokenize
 
 from plumewatch.atomic import atomic_path
 from plumewatch.errors import InputFileError
@@ -25,7 +27,7 @@ from plumewatch.io.envi_header import (
     read_header,
     write_header,
 )
-from plumewatch.scene import Scene
+from plumewatch.scene import BandSubsets, Scene
 
 log = logging.getLogger(__name__)
 
@@ -39,60 +41,109 @@ class EnviBlockReader:
 
     Scaling follows the header: ``raw * gain + offset``, divided by the reflectance
     scale factor if one is given; values equal to ``data ignore value`` become NaN.
+    ``bands`` (increasing file band indices) makes it hold those bands alone: a block reads
+    just them, one run of consecutive bands at a time. A block keeps the file's memory layout.
     """
 
     ndim = 3
 
-    def __init__(self, header: EnviHeader, data: Path, dtype: np.dtype | type = np.float32):
+    def __init__(
+        self,
+        header: EnviHeader,
+        data: Path,
+        dtype: np.dtype | type = np.float32,
+        bands: np.ndarray | None = None,
+    ):
         self.header = header
         self.data = data
         self.dtype = np.dtype(dtype)
-        self.shape = (header.lines, header.samples, header.bands)
+        self.bands = np.arange(header.bands) if bands is None else np.asarray(bands, dtype=int)
+        self.shape = (header.lines, header.samples, len(self.bands))
 
     def __getitem__(self, key: tuple[slice, slice, slice]) -> np.ndarray:
         h = self.header
         raw = np.memmap(self.data, dtype=h.dtype, mode="r", offset=h.header_offset, shape=h.file_shape())
         lines, samples, bands = key
-        if h.interleave == "bil":
-            block = raw[lines, bands, samples].transpose(0, 2, 1)
-        elif h.interleave == "bip":
-            block = raw[lines, samples, bands]
-        else:
-            block = raw[bands, lines, samples].transpose(1, 2, 0)
-        out = np.array(block, dtype=np.float64 if h.dtype.itemsize > 4 else self.dtype)
-        if h.data_ignore_value is not None:
-            nodata = np.asarray(block) == h.data_ignore_value
+        chosen = self.bands[bands]
+        shape = (len(range(h.lines)[lines]), len(range(h.samples)[samples]), len(chosen))
+        out = _in_file_layout(shape, h.interleave, np.float64 if h.dtype.itemsize > 4 else self.dtype)
+        nodata = None if h.data_ignore_value is None else np.empty(out.shape, dtype=bool)
+        for start, stop, at in _band_runs(chosen):
+            block = _file_block(raw, h.interleave, lines, samples, slice(start, stop))
+            out[:, :, at : at + stop - start] = block
+            if nodata is not None:
+                nodata[:, :, at : at + stop - start] = block == h.data_ignore_value
         if h.gain is not None:
-            out = out * h.gain[bands]
+            out = out * h.gain[chosen]
         if h.offset is not None:
-            out = out + h.offset[bands]
+            out = out + h.offset[chosen]
         if h.reflectance_scale_factor is not None:
             out = out / h.reflectance_scale_factor
         out = out.astype(self.dtype, copy=False)
-        if h.data_ignore_value is not None:
+        if nodata is not None:
             out[nodata] = np.nan
         return out
 
 
+def _file_block(raw: np.ndarray, interleave: str, lines: slice, samples: slice, bands: slice) -> np.ndarray:
+    """A (line, sample, band) view of the file's ``raw`` array (in its own axis order)."""
+    if interleave == "bil":
+        return raw[lines, bands, samples].transpose(0, 2, 1)
+    if interleave == "bip":
+        return raw[lines, samples, bands]
+    return raw[bands, lines, samples].transpose(1, 2, 0)
+
+
+def _in_file_layout(shape: tuple[int, int, int], interleave: str, dtype) -> np.ndarray:
+    """An empty (line, sample, band) array of ``shape`` laid out in memory as the file is."""
+    lines, samples, bands = shape
+    if interleave == "bil":
+        return np.empty((lines, bands, samples), dtype).transpose(0, 2, 1)
+    if interleave == "bip":
+        return np.empty(shape, dtype)
+    return np.empty((bands, lines, samples), dtype).transpose(1, 2, 0)
+
+
+def _band_runs(bands: np.ndarray) -> list[tuple[int, int, int]]:
+    """(first band, end band, position in ``bands``) of each run of consecutive band indices."""
+    breaks = np.flatnonzero(np.diff(bands) != 1) + 1
+    starts = np.r_[0, breaks]
+    ends = np.r_[breaks, len(bands)]
+    return [(int(bands[a]), int(bands[b - 1]) + 1, int(a)) for a, b in zip(starts, ends, strict=True)]
+
+
 def read_envi_array(
-    path: str | Path, *, dtype: np.dtype | type = np.float32, chunk_bytes: int = CHUNK_BYTES
+    path: str | Path,
+    *,
+    dtype: np.dtype | type = np.float32,
+    chunk_bytes: int = CHUNK_BYTES,
+    bands: np.ndarray | None = None,
 ) -> tuple[EnviHeader, da.Array]:
-    """The checked header and a lazy (line, sample, band) dask array (float32 by default) for an ENVI file."""
+    """The checked header and a lazy (line, sample, band) dask array (float32 by default) for an ENVI file.
+
+    ``bands`` (increasing band indices): the array holds those bands alone, and reads no other.
+    """
     header = read_header(path)
     data = data_path_for(header.path)
     check_data_size(header, data)
-    reader = EnviBlockReader(header, data, dtype)
+    reader = EnviBlockReader(header, data, dtype, bands)
     line_bytes = header.samples * header.bands * reader.dtype.itemsize
     lines_per_chunk = max(1, min(header.lines, chunk_bytes // max(line_bytes, 1)))
+    subset = "" if bands is None else f"-bands-{tokenize(reader.bands)}"
     array = da.from_array(
         reader,
         chunks=(lines_per_chunk, -1, -1),
         asarray=False,
         fancy=False,
-        name=f"envi-{data.resolve()}-{data.stat().st_mtime_ns}-{reader.dtype.name}",
+        name=f"envi-{data.resolve()}-{data.stat().st_mtime_ns}-{reader.dtype.name}{subset}",
         meta=np.empty((0, 0, 0), reader.dtype),
     )
     return header, array
+
+
+def _band_subset(path: Path, bands: np.ndarray) -> da.Array:
+    """The radiance of some bands of the ENVI cube at ``path``, read alone."""
+    return read_envi_array(path, bands=bands)[1]
 
 
 def open_envi(path: str | Path) -> Scene:
@@ -149,6 +200,7 @@ def open_envi(path: str | Path) -> Scene:
         view_zenith_deg=geometry.view_zenith_deg,
         pixel_size_m=geometry.pixel_size_m,
         attrs=attrs,
+        band_subsets=BandSubsets(radiance.name, functools.partial(_band_subset, header.path)),
     )
 
 
