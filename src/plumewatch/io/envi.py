@@ -106,6 +106,8 @@ def _in_file_layout(shape: tuple[int, int, int], interleave: str, dtype) -> np.n
 
 def _band_runs(bands: np.ndarray) -> list[tuple[int, int, int]]:
     """(first band, end band, position in ``bands``) of each run of consecutive band indices."""
+    if not len(bands):
+        return []
     breaks = np.flatnonzero(np.diff(bands) != 1) + 1
     starts = np.r_[0, breaks]
     ends = np.r_[breaks, len(bands)]
