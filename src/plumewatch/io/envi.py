@@ -20,6 +20,7 @@ from plumewatch.atomic import atomic_path
 from plumewatch.errors import InputFileError
 from plumewatch.io.envi_header import (
     ENVI_DTYPES,
+    FILE_AXES,
     INTERLEAVES,
     EnviHeader,
     check_data_size,
@@ -87,21 +88,15 @@ class EnviBlockReader:
 
 def _file_block(raw: np.ndarray, interleave: str, lines: slice, samples: slice, bands: slice) -> np.ndarray:
     """A (line, sample, band) view of the file's ``raw`` array (in its own axis order)."""
-    if interleave == "bil":
-        return raw[lines, bands, samples].transpose(0, 2, 1)
-    if interleave == "bip":
-        return raw[lines, samples, bands]
-    return raw[bands, lines, samples].transpose(1, 2, 0)
+    axes = FILE_AXES[interleave]
+    key = (lines, samples, bands)
+    return raw[tuple(key[axis] for axis in axes)].transpose(np.argsort(axes))
 
 
 def _in_file_layout(shape: tuple[int, int, int], interleave: str, dtype) -> np.ndarray:
     """An empty (line, sample, band) array of ``shape`` laid out in memory as the file is."""
-    lines, samples, bands = shape
-    if interleave == "bil":
-        return np.empty((lines, bands, samples), dtype).transpose(0, 2, 1)
-    if interleave == "bip":
-        return np.empty(shape, dtype)
-    return np.empty((bands, lines, samples), dtype).transpose(1, 2, 0)
+    axes = FILE_AXES[interleave]
+    return np.empty([shape[axis] for axis in axes], dtype).transpose(np.argsort(axes))
 
 
 def _band_runs(bands: np.ndarray) -> list[tuple[int, int, int]]:
@@ -128,11 +123,23 @@ def read_envi_array(
     header = read_header(path)
     data = data_path_for(header.path)
     check_data_size(header, data)
+    return header, _envi_array(header, data, bands, dtype=dtype, chunk_bytes=chunk_bytes)
+
+
+def _envi_array(
+    header: EnviHeader,
+    data: Path,
+    bands: np.ndarray | None = None,
+    *,
+    dtype: np.dtype | type = np.float32,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> da.Array:
+    """The lazy dask array of a checked header's data file (``bands`` as in ``read_envi_array``)."""
     reader = EnviBlockReader(header, data, dtype, bands)
     line_bytes = header.samples * header.bands * reader.dtype.itemsize
     lines_per_chunk = max(1, min(header.lines, chunk_bytes // max(line_bytes, 1)))
     subset = "" if bands is None else f"-bands-{tokenize(reader.bands)}"
-    array = da.from_array(
+    return da.from_array(
         reader,
         chunks=(lines_per_chunk, -1, -1),
         asarray=False,
@@ -140,12 +147,6 @@ def read_envi_array(
         name=f"envi-{data.resolve()}-{data.stat().st_mtime_ns}-{reader.dtype.name}{subset}",
         meta=np.empty((0, 0, 0), reader.dtype),
     )
-    return header, array
-
-
-def _band_subset(path: Path, bands: np.ndarray) -> da.Array:
-    """The radiance of some bands of the ENVI cube at ``path``, read alone."""
-    return read_envi_array(path, bands=bands)[1]
 
 
 def open_envi(path: str | Path) -> Scene:
@@ -202,7 +203,9 @@ def open_envi(path: str | Path) -> Scene:
         view_zenith_deg=geometry.view_zenith_deg,
         pixel_size_m=geometry.pixel_size_m,
         attrs=attrs,
-        band_subsets=BandSubsets(radiance.name, functools.partial(_band_subset, header.path)),
+        band_subsets=BandSubsets(
+            radiance.name, functools.partial(_envi_array, header, data_path_for(header.path))
+        ),
     )
 
 
@@ -300,18 +303,13 @@ def _units(header: EnviHeader) -> str:
 
 def _write_data(path: Path, array: np.ndarray | da.Array, dtype: np.dtype, interleave: str) -> None:
     lines, samples, bands = (int(n) for n in array.shape)
-    shape = {"bil": (lines, bands, samples), "bip": (lines, samples, bands), "bsq": (bands, lines, samples)}
     if lines * samples * bands == 0:
         raise ValueError("cannot write an empty cube")
-    out = np.memmap(path, dtype=dtype, mode="w+", shape=shape[interleave])
+    axes = FILE_AXES[interleave]
+    out = np.memmap(path, dtype=dtype, mode="w+", shape=tuple((lines, samples, bands)[axis] for axis in axes))
+    cube = out.transpose(np.argsort(axes))  # the file seen as (line, sample, band)
     step = max(1, CHUNK_BYTES // max(samples * bands * dtype.itemsize, 1))
     for start in range(0, lines, step):
-        block = np.asarray(array[start : start + step]).astype(dtype, copy=False)
-        if interleave == "bil":
-            out[start : start + step] = block.transpose(0, 2, 1)
-        elif interleave == "bip":
-            out[start : start + step] = block
-        else:
-            out[:, start : start + step] = block.transpose(2, 0, 1)
+        cube[start : start + step] = np.asarray(array[start : start + step]).astype(dtype, copy=False)
     out.flush()
-    del out
+    del cube, out

@@ -36,6 +36,8 @@ ENVI_DTYPES: dict[int, str] = {
     15: "u8",
 }
 INTERLEAVES = ("bil", "bip", "bsq")
+# The (line, sample, band) axes in the order each interleave lays them out in the file.
+FILE_AXES = {"bil": (0, 2, 1), "bip": (0, 1, 2), "bsq": (2, 0, 1)}
 DATA_SUFFIXES = ("", ".img", ".dat", ".bin", ".raw", ".bil", ".bip", ".bsq")
 _MICROMETRE_UNITS = {
     "micrometers",
@@ -81,11 +83,8 @@ class EnviHeader:
 
     def file_shape(self) -> tuple[int, int, int]:
         """Shape of the array as laid out in the file for this interleave."""
-        return {
-            "bil": (self.lines, self.bands, self.samples),
-            "bip": (self.lines, self.samples, self.bands),
-            "bsq": (self.bands, self.lines, self.samples),
-        }[self.interleave]
+        sizes = (self.lines, self.samples, self.bands)
+        return tuple(sizes[axis] for axis in FILE_AXES[self.interleave])
 
 
 def header_path_for(path: str | Path) -> Path:
