@@ -133,6 +133,36 @@ def test_shape_terms_of_scattered_pixels_match_the_whole_block(scene):
     np.testing.assert_allclose(explained, whole.gas_explained[pick], rtol=1e-4, atol=1e-3)
 
 
+def test_shape_terms_are_the_same_with_their_batches_on_threads(scene):
+    from concurrent.futures import ThreadPoolExecutor
+
+    clean, test = scene
+    logged = log_radiance(test.radiance)[0]
+    filt = _fit(ExactFilter, log_radiance(clean.radiance)[0], clean.gas)
+    lines, samples = np.nonzero(np.random.default_rng(5).random(logged.shape[:2]) < 0.3)
+    alone = filt.shape_terms(logged[lines, samples], samples)
+    with ThreadPoolExecutor(3) as pool:
+        threaded = filt.shape_terms(logged[lines, samples], samples, pool.map)
+    for a, b in zip(alone, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_filter_fitted_without_the_shape_test_applies_as_the_whole_one(scene):
+    from plumewatch.detect.run import _with_columns
+
+    clean, test = scene
+    train, logged = log_radiance(clean.radiance)[0], log_radiance(test.radiance)[0]
+    whole = _fit(ExactFilter, train, clean.gas)
+    lean = _fit(ExactFilter, train, clean.gas, shape_test=False)
+    assert lean.whitener is None and lean.shape_weights is None and lean.whitened_mean is None
+    for a, b in zip(vars(whole.apply(logged)).values(), vars(lean.apply(logged)).values(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # a refit of some columns without the shape test leaves the spliced filter without it too
+    spliced = _with_columns(whole, _fit(ExactFilter, train[:, :3], clean.gas, shape_test=False), np.arange(3))
+    assert spliced.whitener is None and spliced.shape_offset is None
+    np.testing.assert_array_equal(spliced.weights, whole.weights)
+
+
 def test_finish_inverts_each_column_response(scene):
     clean, _ = scene
     filt = _fit(ExactFilter, log_radiance(clean.radiance)[0], clean.gas)

@@ -80,6 +80,31 @@ def test_band_subsets_read_alone_equal_the_whole_cube_sliced(tmp_path, raw_envi,
     assert np.isnan(whole[2, 3]).all() and np.isnan(whole[4, 1, 7])
 
 
+@pytest.mark.parametrize("interleave", ["bil", "bip", "bsq"])
+def test_blocks_read_a_few_lines_at_a_time_are_pixel_interleaved_and_whole(
+    tmp_path, raw_envi, monkeypatch, interleave
+):
+    import plumewatch.io.envi as envi
+
+    rng = np.random.default_rng(12)
+    data = rng.integers(-50, 3000, size=(9, 6, 10)).astype("i2")
+    data[2, 3, :] = -9999
+    data[7, 5, 4] = -9999
+    extra = "data ignore value = -9999\ndata gain values = {" + ", ".join(["0.5"] * 10) + "}\n"
+    hdr = raw_envi(tmp_path / "x_rdn.hdr", data, interleave=interleave, byte_order=1, extra=extra)
+    expected = np.where(data == -9999, np.nan, data * 0.5).astype("f4")
+    bands = np.array([0, 1, 2, 5, 6, 9])
+    # pieces of 1 and 2 lines (the last one short), of every line at once; lines read back to front
+    for piece_bytes in (1, 6 * len(bands) * 4 * 2, 2**30):
+        monkeypatch.setattr(envi, "PIECE_BYTES", piece_bytes)
+        reader = envi.EnviBlockReader(envi.read_header(hdr), tmp_path / "x_rdn", bands=bands)
+        block = reader[slice(1, 8), slice(None), slice(None)]
+        assert block.flags["C_CONTIGUOUS"] and block.dtype == np.float32
+        np.testing.assert_array_equal(block, expected[1:8][:, :, bands])
+        backwards = reader[slice(None, None, -1), slice(1, 5), slice(1, 4)]
+        np.testing.assert_array_equal(backwards, expected[::-1, 1:5][:, :, bands[1:4]])
+
+
 def test_scene_bands_are_read_alone_for_its_own_radiance_only(tmp_path, raw_envi, make_cube):
     import dataclasses
 

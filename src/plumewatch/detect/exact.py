@@ -77,10 +77,11 @@ class ExactFilter:
     offset: np.ndarray  # (samples, 2): the same applied to the column mean
     sigma_ppmm: np.ndarray  # (samples,) background 1-sigma of alpha
     noise: np.ndarray | None  # (samples, 2): sensor-noise variance of alpha ~ A / r^2 + B / r
-    whitener: np.ndarray  # (samples, union_bands, b): |x @ W - whitened_mean|^2 is the Mahalanobis^2
-    whitened_mean: np.ndarray  # (samples, b)
-    shape_weights: np.ndarray  # (samples, union_bands, 2): whitened coordinates along the gas model's plane
-    shape_offset: np.ndarray  # (samples, 2)
+    # the spectral-shape test's terms (None in a filter fitted without them, which is only applied)
+    whitener: np.ndarray | None  # (samples, union_bands, b): |x @ W - whitened_mean|^2 is the Mahalanobis^2
+    whitened_mean: np.ndarray | None  # (samples, b)
+    shape_weights: np.ndarray | None  # (samples, union_bands, 2): whitened coordinates in the gas's plane
+    shape_offset: np.ndarray | None  # (samples, 2)
     live_bands: np.ndarray  # (samples,) p
     pixels: np.ndarray  # (samples,) pixels behind the column's background
     grid_ppmm: np.ndarray  # (J,) vertical columns, from 0 up
@@ -94,8 +95,14 @@ class ExactFilter:
         gas: GasModel,
         union_bands: int,
         noise_terms: tuple[np.ndarray, np.ndarray] | None = None,
+        *,
+        shape_test: bool = True,
     ) -> ExactFilter:
-        """Weights from a background fitted on log radiance; ``noise_terms``: (c, s) per union band."""
+        """Weights from a background fitted on log radiance; ``noise_terms``: (c, s) per union band.
+
+        ``shape_test=False`` leaves out the whitener and gas-plane weights, which only ``shape_terms``
+        and ``apply(residual=True)`` read (a refit that is only applied needs none).
+        """
         if gas.exact_log_ratio is None or gas.exact_grid_ppmm is None:
             raise ValueError(f"{gas.gas}: the exact filter needs the band radiance-ratio table")
         target = target_signature(background, gas, log_space=True)
@@ -112,22 +119,19 @@ class ExactFilter:
         # g must rise strictly to be inverted; where it stops rising the column is unconstrained
         ramp = 1e-9 * np.arange(len(gas.exact_grid_ppmm))
         response = np.maximum.accumulate(np.einsum("gjb,gb->gj", log_ratio, w), axis=1) + ramp
-        whiten = background.whitener()
-        if not background.band_ok.all():
-            whiten = np.where(background.band_ok[:, None, :] & background.band_ok[:, :, None], whiten, 0.0)
-        as_columns = whiten.transpose(0, 2, 1)
-        shape = _gas_plane(whiten, target, log_ratio, response, gas.exact_grid_ppmm)
         g = background.group_of_column
+        shape_fields = (
+            _shape_fields(background, gas, union_bands, target, log_ratio, response)
+            if shape_test
+            else dict.fromkeys(("whitener", "whitened_mean", "shape_weights", "shape_offset"))
+        )
         return cls(
             gas=gas.gas,
             weights=embed(per_group, background, gas, union_bands),
             offset=offset[g].astype(np.float32),
             sigma_ppmm=np.where(ok, 1.0 / np.sqrt(energy), np.nan)[g],
             noise=None if noise_terms is None else _noise_terms(background, gas, w, noise_terms)[g],
-            whitener=embed(as_columns, background, gas, union_bands),
-            whitened_mean=np.einsum("gb,gbc->gc", background.mean, as_columns)[g].astype(np.float32),
-            shape_weights=embed(shape, background, gas, union_bands),
-            shape_offset=np.einsum("gb,gbm->gm", background.mean, shape)[g].astype(np.float32),
+            **shape_fields,
             live_bands=live[g],
             pixels=background.count[g],
             grid_ppmm=np.asarray(gas.exact_grid_ppmm, dtype=float),
@@ -153,21 +157,29 @@ class ExactFilter:
             out[..., 0], np.sqrt(variance).astype(np.float32), albedo.astype(np.float32), excess, explained
         )
 
-    def shape_terms(self, pixels: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def shape_terms(
+        self, pixels: np.ndarray, columns: np.ndarray, map_batches=map
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(excess residual, gas explained), (n,) float32, of log-radiance ``pixels`` (n, union_bands).
 
         ``columns`` (n,) holds each pixel's column: the same terms as ``apply(residual=True)`` gives,
-        for scattered pixels (one batched GEMM over them, grouped per column).
+        for scattered pixels (one batched GEMM over them, grouped per column). ``map_batches``, a
+        ``map`` such as a thread pool's, runs the batches of columns (each writes its own pixels).
         """
         excess = np.empty(len(columns), dtype=np.float32)
         explained = np.empty(len(columns), dtype=np.float32)
-        for present, index in column_batches(columns):
+
+        def terms_of(batch_of_columns):
+            present, index = batch_of_columns
             batch = pixels[index]  # (g, m, union_bands); the padding rows (index -1) are left out below
             whitened = np.matmul(batch, self.whitener[present]) - self.whitened_mean[present, None, :]
             along = np.matmul(batch, self.shape_weights[present]) - self.shape_offset[present, None, :]
             terms = _shape_test(whitened, along, self.live_bands[present, None])
             inside = index >= 0
             excess[index[inside]], explained[index[inside]] = (t[inside] for t in terms)
+
+        for _ in map_batches(terms_of, column_batches(columns)):
+            pass
         return excess, explained
 
     def finish(
@@ -227,6 +239,22 @@ def _shape_test(whitened: np.ndarray, along: np.ndarray, live_bands) -> tuple[np
     explained = np.einsum("...m,...m->...", along, along)
     distance2 = np.einsum("...b,...b->...", whitened, whitened)
     return distance2 - explained - (live_bands - 2), explained
+
+
+def _shape_fields(background: Background, gas: GasModel, union_bands: int, target, log_ratio, response):
+    """The spectral-shape test's per-column fields of ``ExactFilter``: whitener and gas-plane weights."""
+    whiten = background.whitener()
+    if not background.band_ok.all():
+        whiten = np.where(background.band_ok[:, None, :] & background.band_ok[:, :, None], whiten, 0.0)
+    as_columns = whiten.transpose(0, 2, 1)
+    shape = _gas_plane(whiten, target, log_ratio, response, gas.exact_grid_ppmm)
+    g = background.group_of_column
+    return {
+        "whitener": embed(as_columns, background, gas, union_bands),
+        "whitened_mean": np.einsum("gb,gbc->gc", background.mean, as_columns)[g].astype(np.float32),
+        "shape_weights": embed(shape, background, gas, union_bands),
+        "shape_offset": np.einsum("gb,gbm->gm", background.mean, shape)[g].astype(np.float32),
+    }
 
 
 def _gas_plane(whiten, target, log_ratio, response, grid_ppmm) -> np.ndarray:

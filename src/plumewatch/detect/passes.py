@@ -9,9 +9,9 @@ keep it (on a dask.distributed cluster, whose workers need not share a disk, or 
 later pass) a later pass prepares the block from the scene again, with pass 1's masks, which
 gives the same block (in radiance space it reads the scene's block as it is).
 
-Blocks keep the reader's (lines, samples, bands) layout where a pixel's bands lie side by side
-(pixel-interleaved files, blocks gathered from a band list); band-interleaved blocks get their gas
-bands copied so. A detector column is then a (lines, bands) matrix whose rows are contiguous, which
+Blocks keep the reader's (lines, samples, bands) layout where a pixel's bands lie side by side (the
+ENVI reader's blocks, whatever the file's interleave); blocks laid out otherwise get their gas bands
+copied so. A detector column is then a (lines, bands) matrix whose rows are contiguous, which
 BLAS reads with its row stride as it is: every per-column product (scatter, filter weights) is one
 float32 BLAS call per column, made by a single batched ``np.matmul`` per block, as fast as on a
 column-major copy, which would cost a pass of its own.

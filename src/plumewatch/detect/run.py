@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import logging
 import math
+import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -145,12 +146,12 @@ def detect_scene(
         noise = planning.noise_terms(scene, kept_index, np.exp(mean_level) if log_space else mean_level)
         class_stats = [s.grouped(group_of_column) for s in stats[1:]]
 
-        def fit(pooled_stats, only=None):
+        def fit(pooled_stats, only=None, shape_test=True):
             backgrounds = [
                 Background.fit(pooled_stats, m.local_index, shrinkage=shrinkage, only=only) for m in models
             ]
             filters = [
-                _fit_filter(method, b, m, gas_bands, noise, classes, class_stats, shrinkage)
+                _fit_filter(method, b, m, gas_bands, noise, classes, class_stats, shrinkage, shape_test)
                 for b, m in zip(backgrounds, models, strict=True)
             ]
             return [b.shrinkage for b in backgrounds], filters
@@ -175,7 +176,8 @@ def detect_scene(
             cleaned = replace_pixels(stats[0], found, without_gas).grouped(group_of_column)
             # only the column groups that hold flagged pixels differ from the first fit's statistics
             changed = np.unique(group_of_column[found.count > 0])
-            refit = fit(cleaned, only=changed) if _partial_refits(first_filters) else None
+            shape_test = iteration < iterations  # the last refit's filters are only applied
+            refit = fit(cleaned, changed, shape_test) if _partial_refits(first_filters) else None
             # the first fit's filters stand for the other groups while their shrinkage would not
             # change: always for per-group weights, for the shared leave-one-out one when it is the same
             if refit is not None and (
@@ -189,7 +191,7 @@ def detect_scene(
                 ]
                 column_fit = np.where(in_changed, iteration, 0)
             else:
-                filters = fit(cleaned)[1]
+                filters = fit(cleaned, shape_test=shape_test)[1]
                 column_fit = np.full(samples, iteration)
             values = runs.apply(filters, values, _columns_refitted(fitted_before, column_fit))
     elapsed_s = time.perf_counter() - started
@@ -263,10 +265,10 @@ def column_nanmedian(values: np.ndarray) -> np.ndarray:
     return np.where(count > 0, middle, np.nan)
 
 
-def _fit_filter(method, background, model, gas_bands, noise, classes, class_stats, shrinkage):
+def _fit_filter(method, background, model, gas_bands, noise, classes, class_stats, shrinkage, shape_test):
     slope = None if noise is None else noise[1]
     if method == "exact" and model.regime == "swir":
-        return ExactFilter.fit(background, model, gas_bands, noise)
+        return ExactFilter.fit(background, model, gas_bands, noise, shape_test=shape_test)
     if method == "exact":
         return ThermalFilter.fit(background, model, gas_bands)
     if method in ("cmf", "exact"):
@@ -298,15 +300,16 @@ def _partial_refits(filters) -> bool:
 def _with_columns(filt, part, columns: np.ndarray):
     """``filt`` with its per-column fields replaced by those of ``part`` (fitted on ``columns`` alone).
 
-    ``columns``: (samples,) bool, or the indices of ``part``'s columns.
+    ``columns``: (samples,) bool, or the indices of ``part``'s columns. A field that either filter
+    leaves out (None) is left out.
     """
     replaced = {}
     for name in filt.PER_COLUMN:
-        whole = getattr(filt, name)
-        if whole is not None:
+        whole, new = getattr(filt, name), getattr(part, name)
+        if whole is not None and new is not None:
             whole = whole.copy()
-            whole[columns] = getattr(part, name)
-        replaced[name] = whole
+            whole[columns] = new
+        replaced[name] = None if new is None else whole
     return dataclasses.replace(filt, **replaced)
 
 
@@ -456,14 +459,16 @@ class _Runs:
         calls = self._calls(passes.pixels, self.how, per_block=(needed,))
         terms = [([], []) for _ in filters]
         union_bands = filters[0].weights.shape[1]  # float32 spectra of the prepared blocks
-        for group in self._groups(needed, bytes_per_pixel=4 * union_bands):
-            parts = dask.compute(*[calls[i] for i in group])
-            samples = np.concatenate([p[0] for p in parts])
-            spectra = np.concatenate([p[1] for p in parts])
-            for (excess, explained), f in zip(terms, filters, strict=True):
-                e, x = f.shape_terms(spectra, samples)
-                excess.append(e)
-                explained.append(x)
+        # the batches of columns on threads of this process, where the pixels are (see flagged_sums)
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            for group in self._groups(needed, bytes_per_pixel=4 * union_bands):
+                parts = dask.compute(*[calls[i] for i in group])
+                samples = np.concatenate([p[0] for p in parts])
+                spectra = np.concatenate([p[1] for p in parts])
+                for (excess, explained), f in zip(terms, filters, strict=True):
+                    e, x = f.shape_terms(spectra, samples, pool.map)
+                    excess.append(e)
+                    explained.append(x)
         return [(np.concatenate(excess), np.concatenate(explained)) for excess, explained in terms]
 
     def flagged_sums(self, flagged: np.ndarray, columns, reference: np.ndarray, models):
