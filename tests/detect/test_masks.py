@@ -44,6 +44,18 @@ def test_nonpositive_radiance_is_masked_in_log_space(scene_factory):
     assert np.isfinite(retrieval.enhancement_ppmm[retrieval.valid]).all()
 
 
+def test_nonpositive_radiance_is_found_in_pixels_another_mask_excludes(scene_factory):
+    # excluded pixels are left out of the block's statistics, which cannot show their logarithms
+    scene, _ = scene_factory()
+    cube = scene.radiance.compute()
+    cube[60, 3, :] *= 40.0  # saturated (brighter than any reflecting surface)
+    cube[60, 3, -5] = 0.0
+    scene = type(scene)(**{**scene.__dict__, "radiance": da.from_array(cube, chunks=(50, -1, -1))})
+    retrieval = detect_scene(scene, ["ch4"])["ch4"]
+    assert retrieval.info["masks"]["nonpositive"] == 1 and retrieval.info["masks"]["saturated"] >= 1
+    assert not retrieval.valid[60, 3] and np.isfinite(retrieval.enhancement_ppmm[retrieval.valid]).all()
+
+
 @pytest.mark.parametrize("fraction", [1e-4, 1e-3, 0.3])
 @pytest.mark.parametrize("pixels", [1, 2])
 def test_grow_is_the_square_dilation_for_sparse_and_dense_masks(fraction, pixels):

@@ -3,11 +3,12 @@
 Pushbroom detectors have their own response per cross-track column, so the
 background mean and covariance are estimated per column (or per group of
 neighbouring columns when a flight line is too short for one column alone).
-Each chunk is centred on its own column means and reduced with one batched
-GEMM (float32, the BLAS's fast path); chunks are then merged exactly in float64
-(the update of Chan, Golub & LeVeque 1983: their scatters add, plus the scatter of
-their means about the common mean, gathered into one product), so memory stays flat
-however long the flight line and no precision is lost to E[xx] - E[x]^2.
+Each chunk is shifted close to its own column means and reduced with one batched
+GEMM (float32, the BLAS's fast path); chunks are then merged by the update of Chan,
+Golub & LeVeque (1983): their scatters add (in float32, like the products), plus the
+scatter of their means about the common mean (float64, one product for them all).
+Memory stays flat however long the flight line, and no precision is lost to
+E[xx] - E[x]^2.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ DEAD_BAND_FRACTION = 1e-8
 RIDGE_FRACTION = 1e-6
 # Sets whose means wait to be merged (``PendingStats``): bounds their memory on a long flight line.
 MAX_PENDING = 64
+# A block's pixels are shifted by the mean of those on every this-many lines before their product.
+SHIFT_STEP = 8
 
 
 @dataclass
@@ -38,16 +41,12 @@ class ColumnStats:
     scatter: np.ndarray  # (samples, bands, bands)
 
     @classmethod
-    def from_block(
-        cls, block: np.ndarray, usable: np.ndarray | None = None, column_sum: np.ndarray | None = None
-    ) -> ColumnStats:
-        """Statistics of a (lines, samples, bands) float32 block; centres ``block`` in place.
+    def from_block(cls, block: np.ndarray, usable: np.ndarray | None = None) -> ColumnStats:
+        """Statistics of a (lines, samples, bands) float32 block, which is left as it is.
 
         ``usable`` (lines, samples) picks the pixels; the others (NaN or masked) are ignored.
-        ``column_sum`` (samples, bands), if given, is the sum over lines with unusable pixels already zeroed.
         """
-        count, mean32, scatter32 = _centred_scatter(block, usable, column_sum)
-        return cls(count=count, mean=mean32.astype(np.float64), scatter=scatter32.astype(np.float64))
+        return PendingStats.from_block(block, usable).total()
 
     def grouped(self, group_of_column: np.ndarray) -> GroupStats:
         """Pool columns into groups; ``group_of_column`` must be non-decreasing (neighbouring columns)."""
@@ -88,28 +87,48 @@ def _sum_runs(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def _centred_scatter(
-    block: np.ndarray, usable: np.ndarray | None, column_sum: np.ndarray | None, in_place: bool = True
+    block: np.ndarray, usable: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(count (samples,) float64, mean and scatter float32) of a block, centred in place if ``in_place``.
+    """(count (samples,), mean (samples, bands) float64, scatter about the mean float32).
 
-    Otherwise the block is left as it is and centred into a new array of the same layout.
+    Of a (lines, samples, bands) block's ``usable`` pixels (all if None); ``block`` is left as it is.
+    The pixels are shifted by a point close to their mean (``_shift``), which keeps float32 from
+    losing the variance to E[xx] - E[x]^2; their sums of deviations from it give the mean and the
+    scatter about it exactly, so no separate pass sums the block's columns first. A non-finite value
+    in a usable pixel leaves its column's mean and scatter non-finite.
     """
-    partial = usable is not None and not usable.all()
-    count = (
-        usable.sum(axis=0).astype(np.float64) if partial else np.full(block.shape[1], float(block.shape[0]))
-    )
-    if column_sum is None:
-        if not in_place:
-            block, in_place = block.copy(order="K"), True
-        if partial:
-            block[~usable] = 0.0
-        column_sum = block.sum(axis=0, dtype=np.float64)
-    mean32 = (column_sum / np.maximum(count, 1.0)[:, None]).astype(np.float32)
-    centred = np.subtract(block, mean32[None], out=block if in_place else None)
-    if partial:
-        centred[~usable] = 0.0
-    # (samples, bands, lines) @ (samples, lines, bands): numpy hands each column to BLAS.
-    return count, mean32, np.matmul(centred.transpose(1, 2, 0), centred.transpose(1, 0, 2))
+    usable = np.ones(block.shape[:2], dtype=bool) if usable is None else usable
+    count = usable.sum(axis=0).astype(np.float64)
+    shift = _shift(block, usable)
+    # inf - inf and inf * 0: a non-finite value makes its column's statistics non-finite, as it should
+    with np.errstate(invalid="ignore"):
+        shifted = np.subtract(block, shift[None])
+        if not usable.all():
+            shifted[~usable] = 0.0
+        # (samples, bands, lines) @ (samples, lines, bands): numpy hands each column to BLAS.
+        scatter = np.matmul(shifted.transpose(1, 2, 0), shifted.transpose(1, 0, 2))
+        deviation = shifted.sum(axis=0)  # float32 sums of small deviations: as precise as the scatter
+        # about the mean: less n (m - shift)(m - shift)^T
+        root = deviation / np.sqrt(np.maximum(count, 1.0)).astype(np.float32)[:, None]
+        scatter -= root[:, :, None] * root[:, None, :]
+    return count, shift.astype(np.float64) + deviation / np.maximum(count, 1.0)[:, None], scatter
+
+
+def _shift(block: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """(samples, bands) float32 near each column's mean: its usable pixels' on every ``SHIFT_STEP``-th line.
+
+    Exactly the value of a constant column. Columns with no usable pixel on those lines take the
+    mean of all their usable pixels (zero if none).
+    """
+    picked = usable[::SHIFT_STEP]
+    count = picked.sum(axis=0)
+    total = np.where(picked[..., None], block[::SHIFT_STEP], 0.0).sum(axis=0, dtype=np.float64)
+    missing = np.flatnonzero(count == 0)
+    if len(missing):
+        count[missing] = usable[:, missing].sum(axis=0)
+        picked_all = np.where(usable[:, missing, None], block[:, missing], 0.0)
+        total[missing] = picked_all.sum(axis=0, dtype=np.float64)
+    return (total / np.maximum(count, 1)[:, None]).astype(np.float32)
 
 
 @dataclass
@@ -122,7 +141,7 @@ class PendingStats:
     array at every pairwise merge. Exactly the statistics of Chan et al.'s merges.
     """
 
-    scatter: np.ndarray  # (samples, bands, bands), float32 for one block, float64 once merged
+    scatter: np.ndarray  # (samples, bands, bands), float32 while merged from blocks alone
     counts: np.ndarray  # (sets, samples)
     means: np.ndarray  # (sets, samples, bands)
 
@@ -132,31 +151,24 @@ class PendingStats:
         return cls(stats.scatter, stats.count[None], stats.mean[None])
 
     @classmethod
-    def from_block(
-        cls,
-        block: np.ndarray,
-        usable: np.ndarray | None = None,
-        column_sum: np.ndarray | None = None,
-        *,
-        in_place: bool = True,
-    ) -> PendingStats:
-        """``ColumnStats.from_block``'s statistics, the scatter left in float32 until the first merge.
-
-        ``in_place=False`` leaves ``block`` as it is (at the cost of one block-sized array).
-        """
-        count, mean32, scatter32 = _centred_scatter(block, usable, column_sum, in_place)
-        return cls(scatter32, count[None], mean32.astype(np.float64)[None])
+    def from_block(cls, block: np.ndarray, usable: np.ndarray | None = None) -> PendingStats:
+        """``ColumnStats.from_block``'s statistics, the scatter left in float32 for the merges."""
+        count, mean, scatter32 = _centred_scatter(block, usable)
+        return cls(scatter32, count[None], mean[None])
 
     def merge(self, other: PendingStats, *, in_place: bool = False) -> PendingStats:
         """Statistics of the union of the two sets' pixels.
 
-        ``in_place``: the result takes over this object's float64 scatter array (for partial
-        statistics used once, as in a reduction tree), which saves allocating and filling a fresh one.
+        ``in_place``: the result takes over this object's scatter array where it has the sum's dtype
+        (for partial statistics used once, as in a reduction tree), which saves allocating and
+        filling a fresh one. Blocks' float32 scatters add in float32: a tree of additions rounds a
+        few times, far less than the float32 product of each block, and saves the casts to float64.
         """
-        if in_place and self.scatter.dtype == np.float64:
+        dtype = np.result_type(self.scatter, other.scatter)
+        if in_place and self.scatter.dtype == dtype:
             scatter = np.add(self.scatter, other.scatter, out=self.scatter)
         else:
-            scatter = np.add(self.scatter, other.scatter, dtype=np.float64)
+            scatter = np.add(self.scatter, other.scatter, dtype=dtype)
         merged = PendingStats(
             scatter, np.concatenate([self.counts, other.counts]), np.concatenate([self.means, other.means])
         )
@@ -242,7 +254,8 @@ class Background:
 
     def whitener(self) -> np.ndarray:
         """L^-1 per group (groups, bands, bands): |L^-1 (x - mu)|^2 is the Mahalanobis distance."""
-        return np.stack([lapack.dtrtri(c, lower=1)[0] for c in self.cholesky])
+        # the transposed factor is an upper one in Fortran order, which LAPACK takes without a copy
+        return np.stack([lapack.dtrtri(c.T, lower=0)[0].T for c in self.cholesky])
 
 
 def _prepared(stats: GroupStats, band_index: np.ndarray, groups: np.ndarray | slice, min_pixels: int):

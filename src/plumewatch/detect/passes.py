@@ -51,45 +51,85 @@ class Kept:
 Source = np.ndarray | str | Kept  # a block of the scene's radiance, its prepared copy's path, or the copy
 
 
-def prepare(
-    raw: np.ndarray, how: Preparation, masks: MaskPlan | None = None, excluded: np.ndarray | None = None
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """(block, {mask name: (lines, samples) bool}, excluded, column sums) of a (lines, samples, bands) block.
+def prepare(raw: np.ndarray, how: Preparation, excluded: np.ndarray) -> np.ndarray:
+    """The block the filters read, of a (lines, samples, bands) block of the scene and pass 1's ``excluded``.
 
-    The block holds the gas bands of ``raw``, float32, in the reader's (lines, samples, bands) layout:
-    ln radiance when ``how.log_space`` (a new array; ``LOG_FLOOR`` where radiance <= 0, as
-    ``exact.log_radiance``), else a view of the reader's array, which the caller must not change.
-    Masks are computed from ``masks``, or taken as given by ``excluded`` (then no flags are returned).
-    Column sums: (samples, bands) float64 sums over lines of the pixels not excluded.
+    It holds the gas bands of ``raw``, float32, in the reader's (lines, samples, bands) layout: ln
+    radiance when ``how.log_space`` (a new array; ``LOG_FLOOR`` at the excluded pixels where radiance
+    <= 0, as ``exact.log_radiance``), else a view of the reader's array, which the caller must not change.
     """
     raw = np.asarray(raw, dtype=np.float32)
-    flags = {} if excluded is not None else compute_masks(raw, masks)
-    block = _pixels_as_rows(raw[..., how.gas_bands])
+    block, nonpositive = _gas_block(raw, how)
+    _floor_excluded(block, raw, excluded, how, nonpositive)
+    return block
+
+
+def first_prepared(
+    raw: np.ndarray, how: Preparation, masks: MaskPlan
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, PendingStats]:
+    """(block, {mask name: (lines, samples) bool}, excluded, statistics of the rest) of a scene's block.
+
+    The block is ``prepare``'s; the masks are computed from ``masks``, plus no-data (and radiance
+    <= 0 in a gas band, log space): the pixels excluded from the per-column statistics.
+    """
+    raw = np.asarray(raw, dtype=np.float32)
+    flags = compute_masks(raw, masks)
+    block, nonpositive = _gas_block(raw, how)
+    excluded = np.logical_or.reduce([*flags.values()], initial=False)
+    stats = PendingStats.from_block(block, ~excluded)
+    # a column's statistics are finite exactly when its usable values all are: only the columns
+    # whose are not (or whose mask bands hold a non-finite value) need the per-element no-data test
+    scatter_diagonal = np.diagonal(stats.scatter, axis1=1, axis2=2)
+    suspect = ~np.isfinite(scatter_diagonal).all(axis=1) | ~np.isfinite(
+        raw[..., how.mask_bands].sum(axis=(0, 2))
+    )
     if how.log_space:
-        with np.errstate(divide="ignore", invalid="ignore"):  # radiance <= 0 is dealt with below
-            block = np.log(block, out=block if block.base is None else None)  # in place if a copy
-    every = block.sum(axis=0, dtype=np.float64)  # exact for a constant column: its variance is 0
-    # the sums are finite exactly when every value is (ln radiance too, where radiance > 0): a check
-    # of them picks the columns, if any, that need the per-element tests for no-data and radiance <= 0
-    suspect = ~np.isfinite(every).all(axis=1) | ~np.isfinite(raw[..., how.mask_bands].sum(axis=(0, 2)))
-    if excluded is None:
-        masked = np.logical_or.reduce([*flags.values()], initial=False)
-        if how.log_space:
-            flags["nonpositive"] = _any_band(raw, lambda x: ~(x > 0) & ~np.isnan(x), suspect)
-        excluded = masked | flags.get("nonpositive", False)
-        flags["nodata"] = _any_band(raw, lambda x: ~np.isfinite(x), suspect) & ~excluded
-        excluded = excluded | flags["nodata"]
-    if how.log_space and suspect.any():  # only excluded pixels hold values with no logarithm:
-        lines, samples = np.nonzero(excluded)  # LOG_FLOOR there, where they are not no-data
-        pixels = block[lines, samples]
-        pixels[~np.isfinite(pixels) & ~np.isnan(raw[lines, samples][:, how.gas_bands])] = LOG_FLOOR
-        block[lines, samples] = pixels
-    # sums of the pixels not excluded: all pixels' less the excluded ones', except in the columns
-    # whose sums are not finite, where the excluded pixels are left out of a sum of their own
-    sums = every - _sums_of(block, excluded & ~suspect[None, :])
-    if suspect.any():
-        sums[suspect] = np.where(excluded[:, suspect, None], 0.0, block[:, suspect]).sum(axis=0, dtype=float)
-    return block, flags, excluded, sums
+        flags["nonpositive"] = _any_band(
+            raw[..., how.gas_bands], lambda x: ~(x > 0) & ~np.isnan(x), nonpositive
+        )
+        excluded = excluded | flags["nonpositive"]
+    flags["nodata"] = _any_band(raw, lambda x: ~np.isfinite(x), suspect) & ~excluded
+    excluded = excluded | flags["nodata"]
+    _floor_excluded(block, raw, excluded, how, nonpositive)
+    if suspect.any():  # their statistics again, without the pixels just excluded
+        again = PendingStats.from_block(block[:, suspect], ~excluded[:, suspect])
+        stats.scatter[suspect] = again.scatter
+        stats.counts[:, suspect], stats.means[:, suspect] = again.counts, again.means
+    return block, flags, excluded, stats
+
+
+def _gas_block(raw: np.ndarray, how: Preparation) -> tuple[np.ndarray, np.ndarray]:
+    """(the gas bands of a float32 block as the filters read them, (samples,) bool: may hold radiance <= 0).
+
+    ln radiance when ``how.log_space`` (non-finite where radiance <= 0), else a view of ``raw`` (then
+    no column is marked).
+    """
+    block = _pixels_as_rows(raw[..., how.gas_bands])
+    if not how.log_space:
+        return block, np.zeros(raw.shape[1], dtype=bool)
+    # ln's divide-by-zero and invalid-value flags tell whether any radiance was <= 0 (a NaN raises
+    # neither): only then need the columns be searched for them
+    raised = []
+    with np.errstate(divide="call", invalid="call", call=lambda *_: raised.append(True)):
+        logged = np.log(block, out=block if block.base is None else None)  # in place if a copy
+    if not raised:
+        return logged, np.zeros(raw.shape[1], dtype=bool)
+    return logged, ~(np.min(raw[..., how.gas_bands], axis=0).min(axis=1) > 0)  # NaN too: tested
+
+
+def _floor_excluded(
+    block: np.ndarray, raw: np.ndarray, excluded: np.ndarray, how: Preparation, columns: np.ndarray
+) -> None:
+    """``LOG_FLOOR`` in place of the non-finite logarithms of the excluded pixels that are not no-data.
+
+    Only the excluded pixels of ``columns`` (samples,) bool hold values with no logarithm.
+    """
+    if not columns.any():
+        return
+    lines, samples = np.nonzero(excluded & columns[None, :])
+    pixels = block[lines, samples]
+    pixels[~np.isfinite(pixels) & ~np.isnan(raw[lines, samples][:, how.gas_bands])] = LOG_FLOOR
+    block[lines, samples] = pixels
 
 
 def _pixels_as_rows(block: np.ndarray) -> np.ndarray:
@@ -99,17 +139,6 @@ def _pixels_as_rows(block: np.ndarray) -> np.ndarray:
     between lines, none between bands.
     """
     return block if block.strides[-1] == block.itemsize else np.ascontiguousarray(block)
-
-
-def _sums_of(block: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """(samples, bands) float64 sums over lines of the ``chosen`` (lines, samples) pixels of a block."""
-    lines, samples = np.nonzero(chosen)
-    sums = np.zeros(block.shape[1:])
-    if len(lines):
-        order = np.argsort(samples, kind="stable")
-        present, starts = np.unique(samples[order], return_index=True)
-        sums[present] = np.add.reduceat(block[lines[order], samples[order]].astype(float), starts, axis=0)
-    return sums
 
 
 def _any_band(block: np.ndarray, test, columns: np.ndarray) -> np.ndarray:
@@ -138,7 +167,7 @@ def load(source: Source, how: Preparation, excluded: np.ndarray) -> np.ndarray:
         return np.load(source, mmap_mode="r")
     if not how.log_space:  # the passes only read it: the scene's block as it is
         return _pixels_as_rows(np.asarray(source, dtype=np.float32)[..., how.gas_bands])
-    return prepare(source, how, excluded=excluded)[0]
+    return prepare(source, how, excluded)
 
 
 def accumulate(
@@ -156,20 +185,14 @@ def accumulate(
     labels = (
         None if classes is None else classes.assign(np.asarray(raw, dtype=np.float32)[..., how.gas_bands])
     )
-    block, flags, excluded, column_sum = prepare(raw, how, masks)
+    block, flags, excluded, pooled = first_prepared(raw, how, masks)
     if keep == IN_MEMORY and block.base is not None:
         block = np.array(block)  # a view of the reader's array would hold all its bands alive
     kept = Kept(block) if keep == IN_MEMORY else save(keep, index, block) if keep is not None else None
     usable = ~excluded
-    stats = []
+    stats = [pooled]
     if labels is not None:
-        stats = [
-            PendingStats.from_block(block.copy(), usable & (labels == k)) for k in range(classes.classes)
-        ]
-    # centred in place where the block is this task's own array (not a view of the reader's) and is
-    # not kept in memory
-    in_place = keep != IN_MEMORY and block.base is None
-    stats.insert(0, PendingStats.from_block(block, usable, column_sum, in_place=in_place))
+        stats += [PendingStats.from_block(block, usable & (labels == k)) for k in range(classes.classes)]
     counts = {name: int(flags[name].sum()) if name in flags else 0 for name in MASK_NAMES}
     counts["usable_pixels"] = int(usable.sum())
     return (stats, counts), excluded, kept
