@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from plumewatch.detect.background import (
+    RIDGE_FRACTION,
     Background,
     ColumnStats,
     PendingStats,
     PixelSums,
+    _cholesky,
     column_parts,
     replace_pixels,
 )
@@ -218,3 +220,15 @@ def test_swapping_pixel_sums_equals_recomputing_the_statistics(synthetic):
         np.testing.assert_allclose(swapped.count, direct.count)
         np.testing.assert_allclose(swapped.mean, direct.mean, rtol=1e-6)
         np.testing.assert_allclose(swapped.scatter, direct.scatter, rtol=2e-6, atol=1e-9)
+
+
+def test_a_group_that_is_not_positive_definite_gets_a_ridge_the_others_do_not():
+    rng = np.random.default_rng(9)
+    spread = rng.standard_normal((40, 3, 20))
+    cov = spread @ spread.transpose(0, 2, 1)
+    cov[37] = np.diag([1.0, 1.0, -1e-9])  # among many groups: the batch is split over threads
+    factors = _cholesky(cov)
+    good = np.arange(40) != 37
+    np.testing.assert_array_equal(factors[good], np.linalg.cholesky(cov[good]))
+    ridge = np.trace(cov[37]) / 3 * RIDGE_FRACTION
+    np.testing.assert_allclose(factors[37] @ factors[37].T, cov[37] + ridge * np.eye(3), atol=1e-12)

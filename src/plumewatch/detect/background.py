@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import lapack
 
+from plumewatch.detect.pieces import in_pieces
 from plumewatch.detect.shrinkage import loo_sample, shared_loo_weight, shrink_covariance
 
 # A band whose variance is this small a fraction of the median band's is dead
@@ -283,7 +284,7 @@ def _prepared(stats: GroupStats, band_index: np.ndarray, groups: np.ndarray | sl
 def _cholesky(cov: np.ndarray) -> np.ndarray:
     """Lower Cholesky factors; a group that is not positive definite gets a growing ridge."""
     try:
-        return np.linalg.cholesky(cov)
+        return in_pieces(np.linalg.cholesky, cov)
     except np.linalg.LinAlgError:
         pass
     factors = np.empty_like(cov)

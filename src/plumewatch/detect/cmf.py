@@ -54,6 +54,10 @@ def batched_dot(block: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def embed(per_group: np.ndarray, background: Background, gas: GasModel, union_bands: int) -> np.ndarray:
     """Per-group vectors (groups, b, m) on the gas's bands -> per-column float32 (samples, union_bands, m)."""
+    groups, bands = per_group.shape[:2]
+    one_per_column = np.array_equal(background.group_of_column, np.arange(groups))
+    if one_per_column and bands == union_bands and np.array_equal(gas.local_index, np.arange(bands)):
+        return per_group.astype(np.float32)  # already per column, on every band: one cast, no scatter
     out = np.zeros((per_group.shape[0], union_bands, per_group.shape[2]), dtype=np.float32)
     out[:, gas.local_index, :] = per_group
     return out[background.group_of_column]

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from plumewatch.detect.pieces import in_pieces
+
 MASK_NAMES = ("nodata", "saturated", "hot", "cloud", "dark", "bright_outlier", "nonpositive")
 
 # A gas flare or a saturated detector element is many times brighter than
@@ -142,7 +144,11 @@ def grow(mask: np.ndarray, pixels: int) -> np.ndarray:
     """
     side = 2 * pixels + 1
     if np.count_nonzero(mask) * side**2 >= mask.size // 8:
-        return ndimage.maximum_filter(mask.view(np.uint8), side, mode="constant") > 0
+
+        def dilated(part: np.ndarray) -> np.ndarray:
+            return ndimage.maximum_filter(part.view(np.uint8), side, mode="constant") > 0
+
+        return in_pieces(dilated, mask, margin=pixels)
     lines, samples = np.nonzero(mask)
     grown = np.zeros(mask.shape, dtype=bool)
     for step_line in range(-pixels, pixels + 1):

@@ -37,6 +37,7 @@ from plumewatch.detect.cluster import ClusterFilter, ClusterModel
 from plumewatch.detect.cmf import LinearFilter
 from plumewatch.detect.exact import ExactFilter
 from plumewatch.detect.masks import MaskPlan
+from plumewatch.detect.pieces import in_pieces
 from plumewatch.detect.retrieval import Retrieval
 from plumewatch.detect.robust import body_test_pixels, core_test_pixels, plume_cores, plume_flags, smoothed
 from plumewatch.detect.sparse import SparseFilter
@@ -257,7 +258,7 @@ def column_nanmedian(values: np.ndarray) -> np.ndarray:
     The same values as ``np.nanmedian(values, axis=0)``, from one sort (NaN sorts last) instead of a
     Python-level loop over the columns that hold a NaN.
     """
-    ordered = np.sort(values, axis=0)
+    ordered = in_pieces(lambda part: np.sort(part, axis=0), values, axis=1)
     count = np.count_nonzero(~np.isnan(values), axis=0)
     columns = np.arange(values.shape[1])
     low, high = np.maximum((count - 1) // 2, 0), np.minimum(count // 2, max(len(values) - 1, 0))
@@ -641,11 +642,12 @@ def _summary(enhancement_ppmm: np.ndarray) -> dict[str, float]:
     finite = enhancement_ppmm[np.isfinite(enhancement_ppmm)]
     if finite.size == 0:
         return {"valid_pixels": 0}
-    median, p99 = np.percentile(finite, [50, 99])  # one partial sort for both
+    std, largest = float(np.std(finite)), float(finite.max())
+    median, p99 = np.percentile(finite, [50, 99], overwrite_input=True)  # one partial sort of the copy
     return {
         "valid_pixels": int(finite.size),
         "median": float(median),
-        "std": float(np.std(finite)),
+        "std": std,
         "p99": float(p99),
-        "max": float(finite.max()),
+        "max": largest,
     }

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from plumewatch.detect.pieces import in_pieces
+
 SHRINKAGE_METHODS = ("loo", "oas", "lw")
 LOO_CANDIDATES = np.r_[0.0, np.logspace(-9, -0.3, 22)]
 LOO_GROUPS = 48  # groups on which the shared leave-one-out weight is evaluated
@@ -95,7 +97,7 @@ def loo_weight(corr: np.ndarray, n_samples: np.ndarray) -> float:
     eigendecomposition per group gives log det G and trace(G^-1 R) for every candidate weight.
     """
     n = np.maximum(n_samples, 3.0)[:, None]
-    eigenvalues = np.linalg.eigvalsh(corr)  # (groups, p)
+    eigenvalues = in_pieces(np.linalg.eigvalsh, corr)  # (groups, p)
     best, best_score = 1.0, np.inf
     for beta in LOO_CANDIDATES:
         g = (1.0 - beta) * (n / (n - 1.0)) * eigenvalues + beta

@@ -1,0 +1,30 @@
+"""Whole-array steps split over threads give the values of one call."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from plumewatch.detect import pieces
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_pieces_with_a_margin_give_the_whole_filter(monkeypatch, cores):
+    monkeypatch.setattr(pieces.os, "cpu_count", lambda: cores)
+    mask = np.random.default_rng(5).random((101, 40)) < 0.05
+    mask[49:52, 10] = True  # across the cuts between pieces
+
+    def dilated(part):
+        return ndimage.maximum_filter(part.view(np.uint8), 7, mode="constant") > 0
+
+    np.testing.assert_array_equal(pieces.in_pieces(dilated, mask, margin=3), dilated(mask))
+
+
+def test_pieces_along_another_axis_and_errors_come_back(monkeypatch):
+    monkeypatch.setattr(pieces.os, "cpu_count", lambda: 4)
+    values = np.random.default_rng(6).random((30, 70))
+    sort = lambda part: np.sort(part, axis=0)  # noqa: E731
+    np.testing.assert_array_equal(pieces.in_pieces(sort, values, axis=1), sort(values))
+    matrices = np.stack([np.eye(3)] * 40)
+    matrices[33] = -np.eye(3)  # not positive definite, in the last piece
+    with pytest.raises(np.linalg.LinAlgError):
+        pieces.in_pieces(np.linalg.cholesky, matrices)
