@@ -165,9 +165,7 @@ def load(source: Source, how: Preparation, excluded: np.ndarray) -> np.ndarray:
         return source.block
     if isinstance(source, str):  # mapped, not copied: the passes only read it, some only a few pixels
         return np.load(source, mmap_mode="r")
-    if not how.log_space:  # the passes only read it: the scene's block as it is
-        return _pixels_as_rows(np.asarray(source, dtype=np.float32)[..., how.gas_bands])
-    return prepare(source, how, excluded)
+    return prepare(source, how, excluded)  # in radiance space, a view of the scene's block as it is
 
 
 def accumulate(
