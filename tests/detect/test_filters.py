@@ -178,3 +178,26 @@ def test_finish_inverts_each_column_response(scene):
         expected = np.sign(a) * np.interp(np.abs(a), g, filt.grid_ppmm)
         np.testing.assert_allclose(column[1:, s], expected, rtol=1e-5, atol=1e-3)
     assert np.isnan(column[0, 0]) and np.all(sigma[1:] > 0)
+
+
+def test_finish_of_a_map_equals_the_inversion_of_its_pixels_one_by_one(scene):
+    # finish searches each column's table for its pixels; invert, for scattered pixels, searches
+    # every column's table laid end to end: the two must find the same segments, to the bit
+    clean, _ = scene
+    filt = _fit(ExactFilter, log_radiance(clean.radiance)[0], clean.gas)
+    rng = np.random.default_rng(5)
+    alpha = rng.normal(scale=3000.0, size=(60, 8)) * rng.choice([1.0, 30.0], size=(60, 8))
+    alpha[3, 2] = 0.0
+    alpha[5, 1] = filt.response[1, 7]  # on a node exactly
+    alpha[7, 4] = -2 * filt.response[4, -1]  # past the table's top, negative
+    in_background = rng.random(alpha.shape) < 0.5
+    in_background[5, 1] = False  # unscaled: still on the node
+    sigma = rng.uniform(50.0, 150.0, size=alpha.shape)
+    column, column_sigma = filt.finish(alpha, sigma, in_background)
+    lines, samples = np.nonzero(np.ones(alpha.shape, dtype=bool))
+    one_by_one, slope = filt.invert(alpha[lines, samples], samples, in_background[lines, samples])
+    np.testing.assert_array_equal(column[lines, samples], one_by_one)
+    np.testing.assert_array_equal(
+        column_sigma[lines, samples], (sigma[lines, samples] * slope).astype(np.float32)
+    )
+    assert column[7, 4] == -filt.grid_ppmm[-1] and column[3, 2] == 0.0

@@ -28,3 +28,16 @@ def test_pieces_along_another_axis_and_errors_come_back(monkeypatch):
     matrices[33] = -np.eye(3)  # not positive definite, in the last piece
     with pytest.raises(np.linalg.LinAlgError):
         pieces.in_pieces(np.linalg.cholesky, matrices)
+
+
+def test_pieces_of_several_arrays_give_each_result_of_the_whole(monkeypatch):
+    monkeypatch.setattr(pieces.os, "cpu_count", lambda: 3)
+    rng = np.random.default_rng(7)
+    a, b = rng.random((50, 4)), rng.random((50, 4))
+
+    def step(x, y):
+        return x * y, np.cumsum(x + y, axis=1)
+
+    joined = pieces.in_pieces(step, a, b)
+    for got, expected in zip(joined, step(a, b), strict=True):
+        np.testing.assert_array_equal(got, expected)

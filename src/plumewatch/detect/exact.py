@@ -191,12 +191,19 @@ class ExactFilter:
         """
         column = np.empty(np.shape(alpha_ppmm), dtype=np.float32)
         sigma = np.empty(np.shape(alpha_ppmm), dtype=np.float32)
-        every = np.arange(column.shape[1])[None, :]
+        scale_of_column = self._in_sample_factor()[None, :]
+        top = self.response[:, -1]
+        columns = np.arange(column.shape[1])[None, :]
         for rows in _line_chunks(len(column)):
-            alpha = np.asarray(alpha_ppmm[rows], dtype=float)
-            samples = np.broadcast_to(every, alpha.shape)
-            column[rows], slope = self.invert(alpha, samples, in_background[rows])
-            sigma[rows] = np.asarray(sigma_ppmm[rows], dtype=float) * slope
+            scale = np.where(in_background[rows], scale_of_column, 1.0)
+            alpha = np.asarray(alpha_ppmm[rows], dtype=float) * scale
+            magnitude = np.minimum(np.abs(alpha), top[None, :])  # beyond the table: its last node and segment
+            # a column's pixels searched in its own table: many searches of a few nodes each
+            node = np.empty(alpha.shape, dtype=np.intp)
+            for s, table in enumerate(self.response):
+                node[:, s] = np.searchsorted(table, magnitude[:, s], side="right") - 1
+            column[rows], slope = self._along_segments(alpha, magnitude, columns, node)
+            sigma[rows] = np.asarray(sigma_ppmm[rows], dtype=float) * (scale * slope)
         return column, sigma
 
     def invert(
@@ -206,25 +213,38 @@ class ExactFilter:
 
         Any shape, the three arrays alike; ``in_background`` as in ``finish``.
         """
-        factor = np.clip(
-            self.pixels / np.maximum(self.pixels - self.live_bands, 1.0), 1.0, MAX_IN_SAMPLE_FACTOR
-        )
-        scale = np.where(in_background, factor[samples], 1.0)
+        scale = np.where(in_background, self._in_sample_factor()[samples], 1.0)
         alpha = alpha_ppmm * scale
-        grid, response = self.grid_ppmm, self.response
-        nodes = response.shape[1]
-        top = response[samples, -1]
+        response, nodes = self.response, self.response.shape[1]
+        magnitude = np.minimum(np.abs(alpha), response[samples, -1])
         # the columns' tables laid end to end, each above the last: one searchsorted finds every segment
         step = float(np.max(response[:, -1], initial=0.0)) + 1.0
         ends = (response + step * np.arange(len(response))[:, None]).ravel()
-        magnitude = np.minimum(np.abs(alpha), top)  # beyond the table: its last node and segment
         node = np.searchsorted(ends, magnitude + step * samples, side="right") - 1 - samples * nodes
+        column, slope = self._along_segments(alpha, magnitude, samples, node)
+        return column, scale * slope
+
+    def _in_sample_factor(self) -> np.ndarray:
+        """(samples,) the factor n / (n - p) that undoes a background pixel's shrinking of its own alpha."""
+        return np.clip(
+            self.pixels / np.maximum(self.pixels - self.live_bands, 1.0), 1.0, MAX_IN_SAMPLE_FACTOR
+        )
+
+    def _along_segments(
+        self, alpha: np.ndarray, magnitude: np.ndarray, samples: np.ndarray, node: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(column float32, d column / d alpha) of pixels whose |alpha| (capped at the table's top) is
+        ``magnitude``, in ``samples`` (broadcasting with it), on the segment from table ``node`` up."""
+        grid, response = self.grid_ppmm, self.response
+        nodes = response.shape[1]
         segment = np.clip(node, 0, nodes - 2)
-        low, high = response[samples, segment], response[samples, segment + 1]
-        slope = (grid[segment + 1] - grid[segment]) / (high - low)  # d a / d g on the pixel's segment
+        low = response.ravel()[samples * nodes + segment]
+        # d a / d g on each column's segments: the values a division per pixel would give
+        slopes = np.diff(grid)[None, :] / np.diff(response, axis=1)
+        slope = slopes.ravel()[samples * (nodes - 1) + segment]
         inside = grid[segment] + (magnitude - low) * slope
-        column = np.sign(alpha) * np.where(magnitude >= top, grid[-1], inside)
-        return column.astype(np.float32), scale * slope
+        column = np.sign(alpha) * np.where(magnitude >= response[samples, -1], grid[-1], inside)
+        return column.astype(np.float32), slope
 
 
 def _line_chunks(lines: int, size: int = 1024) -> list[slice]:

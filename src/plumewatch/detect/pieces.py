@@ -18,25 +18,33 @@ import numpy as np
 MIN_PIECE = 16  # entries along the split axis below which a piece is not worth a thread
 
 
-def in_pieces(
-    step: Callable[[np.ndarray], np.ndarray], array: np.ndarray, *, axis: int = 0, margin: int = 0
-) -> np.ndarray:
-    """``step(array)``, computed on pieces of ``array`` along ``axis`` on threads (one per core) and joined.
+def in_pieces(step: Callable, *arrays: np.ndarray, axis: int = 0, margin: int = 0):
+    """``step(*arrays)``, computed on pieces of ``arrays`` along ``axis`` on threads (one per core), joined.
 
-    ``step`` must keep ``axis`` entry for entry, each depending on the entries within ``margin`` of
-    it alone (0: on itself alone); every piece carries that many neighbours each side.
+    The arrays are cut alike (they must share that axis's length); ``step`` returns an array, or a
+    tuple of arrays (each joined). It must keep ``axis`` entry for entry, each depending on the
+    entries within ``margin`` of it alone (0: on itself alone); every piece carries that many
+    neighbours each side.
     """
-    size = array.shape[axis]
+    size = arrays[0].shape[axis]
     workers = min(os.cpu_count() or 1, size // MIN_PIECE)
     if workers < 2:
-        return step(array)
+        return step(*arrays)
     edges = np.linspace(0, size, workers + 1).round().astype(int)
 
-    def piece(start: int, stop: int) -> np.ndarray:
+    def cut(array: np.ndarray, start: int, stop: int) -> np.ndarray:
+        return array[(slice(None),) * axis + (slice(start, stop),)]
+
+    def piece(start: int, stop: int):
         low, high = max(start - margin, 0), min(stop + margin, size)
-        result = step(array[(slice(None),) * axis + (slice(low, high),)])
-        return result[(slice(None),) * axis + (slice(start - low, stop - low),)]
+        result = step(*(cut(a, low, high) for a in arrays))
+        if isinstance(result, tuple):
+            return tuple(cut(r, start - low, stop - low) for r in result)
+        return cut(result, start - low, stop - low)
 
     # a pool of its own: one made before a fork (as dask's default one) has no threads in the child
     with ThreadPoolExecutor(workers) as pool:
-        return np.concatenate(list(pool.map(piece, edges[:-1], edges[1:])), axis=axis)
+        parts = list(pool.map(piece, edges[:-1], edges[1:]))
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(joined, axis=axis) for joined in zip(*parts, strict=True))
+    return np.concatenate(parts, axis=axis)

@@ -207,7 +207,7 @@ def detect_scene(
                 valid, filt.sparsify(np.nan_to_num(enhancement), values[:, :, i, 2]), np.nan
             )
         elif isinstance(filt, (ExactFilter, ThermalFilter)):
-            enhancement, uncertainty = _finished(filt, enhancement, uncertainty, ~flagged[i], runs.bounds)
+            enhancement, uncertainty = _finished(filt, enhancement, uncertainty, ~flagged[i])
         enhancement = np.where(valid, enhancement, np.nan).astype(np.float32)
         results[model.gas] = Retrieval(
             scene_name=scene.name,
@@ -283,14 +283,9 @@ def _fit_filter(method, background, model, gas_bands, noise, classes, class_stat
     )
 
 
-def _finished(filt, enhancement, uncertainty, in_background, bounds) -> tuple[np.ndarray, np.ndarray]:
-    """``filt.finish`` of (lines, samples) maps, one dask task per block of lines (``bounds``)."""
-    shared = dask.delayed(filt, traverse=False)
-    finish = dask.delayed(type(filt).finish)
-    parts = dask.compute(
-        *[finish(shared, enhancement[a:b], uncertainty[a:b], in_background[a:b]) for a, b in bounds]
-    )
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+def _finished(filt, enhancement, uncertainty, in_background) -> tuple[np.ndarray, np.ndarray]:
+    """``filt.finish`` of (lines, samples) maps, on pieces of lines on threads (each pixel on its own)."""
+    return in_pieces(filt.finish, enhancement, uncertainty, in_background)
 
 
 def _partial_refits(filters) -> bool:
