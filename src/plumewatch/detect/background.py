@@ -359,7 +359,7 @@ def column_parts(
     deviation[-1] = 0.0
     parts = []
     for present, index in column_batches(columns):
-        batch = deviation[index]  # (g, m, bands), the padding rows zero
+        batch = np.take(deviation, index, axis=0)  # (g, m, bands), the padding rows zero
         count = np.count_nonzero(index >= 0, axis=1)
         parts.append((present, count, batch.sum(axis=1), np.matmul(batch.transpose(0, 2, 1), batch)))
     return parts

@@ -171,7 +171,8 @@ class ExactFilter:
 
         def terms_of(batch_of_columns):
             present, index = batch_of_columns
-            batch = pixels[index]  # (g, m, union_bands); the padding rows (index -1) are left out below
+            # (g, m, union_bands); the padding rows (index -1) are left out below
+            batch = np.take(pixels, index, axis=0)
             whitened = np.matmul(batch, self.whitener[present]) - self.whitened_mean[present, None, :]
             along = np.matmul(batch, self.shape_weights[present]) - self.shape_offset[present, None, :]
             terms = _shape_test(whitened, along, self.live_bands[present, None])

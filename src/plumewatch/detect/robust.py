@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from plumewatch.detect.masks import grow
+from plumewatch.detect.masks import grow, pixels_of
 
 FLAG_SIGMA = 3.0
 STRONG_SIGMA = 5.0
@@ -62,7 +62,7 @@ def plume_cores(
 
     ``z``: significance with NaN as 0; the residual terms are read only where ``core_test_pixels``.
     """
-    lines, samples = np.nonzero(core_test_pixels(z))
+    lines, samples = pixels_of(core_test_pixels(z))
     noise = _residual_noise(live_bands)[samples]
     excess = np.nan_to_num(excess_residual[lines, samples], nan=0.0)
     explained = np.nan_to_num(gas_explained[lines, samples], nan=0.0)

@@ -36,7 +36,7 @@ from plumewatch.detect.background import Background, ColumnStats, PixelSums, rep
 from plumewatch.detect.cluster import ClusterFilter, ClusterModel
 from plumewatch.detect.cmf import LinearFilter
 from plumewatch.detect.exact import ExactFilter
-from plumewatch.detect.masks import MaskPlan
+from plumewatch.detect.masks import MaskPlan, pixels_of
 from plumewatch.detect.pieces import in_pieces
 from plumewatch.detect.retrieval import Retrieval
 from plumewatch.detect.robust import body_test_pixels, core_test_pixels, plume_cores, plume_flags, smoothed
@@ -604,7 +604,7 @@ def _plume_columns(enhancement, filters, flagged: np.ndarray, previous: np.ndarr
     """
     columns = np.zeros(flagged.shape, dtype=np.float32)
     for i, filt in enumerate(filters):
-        lines, samples = np.nonzero(flagged[i])
+        lines, samples = pixels_of(flagged[i])
         alpha = np.nan_to_num(enhancement[i][lines, samples])
         column, _ = filt.invert(alpha, samples, ~previous[i][lines, samples])
         columns[i][lines, samples] = np.maximum(np.nan_to_num(column), 0.0)
