@@ -232,3 +232,17 @@ def test_a_group_that_is_not_positive_definite_gets_a_ridge_the_others_do_not():
     np.testing.assert_array_equal(factors[good], np.linalg.cholesky(cov[good]))
     ridge = np.trace(cov[37]) / 3 * RIDGE_FRACTION
     np.testing.assert_allclose(factors[37] @ factors[37].T, cov[37] + ridge * np.eye(3), atol=1e-12)
+
+
+def test_pixel_sums_of_float32_spectra_are_their_float64_sums_to_float32_rounding(synthetic):
+    cube = synthetic(9, lines=200, samples=3, bands=6).radiance.astype(np.float64)
+    reference = cube.mean(axis=0)
+    lines, samples = np.nonzero(np.random.default_rng(4).random(cube.shape[:2]) < 0.5)
+    exact, rounded = PixelSums.about(reference), PixelSums.about(reference)
+    exact.add(cube[lines, samples], samples)
+    rounded.add(cube[lines, samples].astype(np.float32), samples)
+    assert rounded.outer.dtype == np.float64  # the products are float32, their sums kept in float64
+    scale = np.abs(exact.outer).max(axis=(1, 2))[:, None, None]
+    error = np.abs(rounded.outer - exact.outer) / scale
+    assert 0 < error.max() < 1e-6  # float32, not float64, and not worse than float32 rounding
+    np.testing.assert_allclose(rounded.total, exact.total, rtol=0, atol=1e-5 * np.abs(cube).max())

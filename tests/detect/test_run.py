@@ -224,7 +224,9 @@ def test_gathered_pixels_come_back_in_groups_of_any_size(scene_factory, monkeypa
         together.info["plume_pixels_removed_from_background"]
         == apart.info["plume_pixels_removed_from_background"]
     )
-    tolerance = 1e-4 * float(np.nanmedian(together.uncertainty_ppmm))
+    # the flagged pixels' products are float32 (like the blocks' scatters): grouped otherwise, they
+    # round otherwise, by about 1e-3 of the 1-sigma through the background's small eigenvalues
+    tolerance = 3e-3 * float(np.nanmedian(together.uncertainty_ppmm))
     np.testing.assert_allclose(apart.enhancement_ppmm, together.enhancement_ppmm, rtol=0, atol=tolerance)
 
 

@@ -350,9 +350,12 @@ def column_parts(
     Returns [(columns (g,), pixel counts (g,), sums of deviations (g, bands), sums of their outer
     products (g, bands, bands))], one entry per batch of ``column_batches``: only the columns present.
     """
-    deviation = np.empty((len(columns) + 1, reference.shape[1]))  # a last row of zeros for the padding
+    pieces = [spectra] if isinstance(spectra, np.ndarray) else spectra
+    # float32 spectra give float32 deviations and products, like the blocks' own scatters
+    dtype = np.result_type(np.float32, *(piece.dtype for piece in pieces))
+    deviation = np.empty((len(columns) + 1, reference.shape[1]), dtype)  # a last row of zeros: the padding
     start = 0
-    for piece in [spectra] if isinstance(spectra, np.ndarray) else spectra:
+    for piece in pieces:
         stop = start + len(piece)
         np.subtract(piece, reference[columns[start:stop]], out=deviation[start:stop])
         start = stop

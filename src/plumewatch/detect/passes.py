@@ -231,7 +231,7 @@ def pixels(source: Source, excluded: np.ndarray, chosen: np.ndarray, how: Prepar
 def flagged_pixels(
     source: Source, excluded: np.ndarray, flagged: np.ndarray, columns, models, how: Preparation
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(samples (n,), spectra (n, bands) float64 [, without the gas]) of a block's flagged, unmasked pixels.
+    """(samples (n,), spectra (n, bands) float32 [, without the gas]) of a block's flagged, unmasked pixels.
 
     ``columns`` (gases, lines, samples): the gas columns to take out of those pixels (log radiance
     minus ln R(a) of each gas), or None to leave them out of the background altogether.
@@ -239,7 +239,7 @@ def flagged_pixels(
     block = load(source, how, excluded)
     flat = np.flatnonzero(flagged & ~excluded)  # no-data pixels are excluded: all finite
     samples = flat % flagged.shape[1]
-    pixels = np.take(_pixel_rows(block), flat, axis=0).astype(np.float64)
+    pixels = np.take(_pixel_rows(block), flat, axis=0)
     if columns is None:
         return samples, pixels, None
     cleaned = pixels.copy()
@@ -248,5 +248,6 @@ def flagged_pixels(
         amount = column.reshape(-1)[flat]
         node = np.clip(np.searchsorted(grid, amount, side="right") - 1, 0, len(grid) - 2)
         weight = np.clip((amount - grid[node]) / (grid[node + 1] - grid[node]), 0.0, 1.0)[:, None]
+        weight, table = weight.astype(np.float32), table.astype(np.float32)  # as precise as the spectra
         cleaned[:, model.local_index] -= (1.0 - weight) * table[node] + weight * table[node + 1]
     return samples, pixels, cleaned

@@ -478,12 +478,12 @@ class _Runs:
         per_block = (flagged,) if columns is None else (flagged, columns)
         task = passes.flagged_pixels if columns is not None else _flagged_pixels_as_they_are
         calls = self._calls(task, models, self.how, per_block=per_block)
-        sums = [found] if without_gas is None else [found, without_gas]  # float64 spectra of each
+        sums = [found] if without_gas is None else [found, without_gas]  # float32 spectra of each
         chosen = flagged & ~self.masked
         # each sum's products on a thread of this process, where the pixels are (a pool of its own:
         # one made before a fork, as dask's default one, has no threads in the child)
         with ThreadPoolExecutor(len(sums)) as pool:
-            for group in self._groups(chosen, bytes_per_pixel=8 * len(sums) * reference.shape[1]):
+            for group in self._groups(chosen, bytes_per_pixel=4 * len(sums) * reference.shape[1]):
                 parts = dask.compute(*[calls[i] for i in group])
                 samples = np.concatenate([p[0] for p in parts])
                 adding = [
