@@ -404,9 +404,9 @@ def replace_pixels(stats: ColumnStats, removed: PixelSums, added: PixelSums | No
     # only the columns that held such pixels change: the others keep their scatter as it is
     cols = np.flatnonzero(changed)
     scatter = stats.scatter.copy()
-    part = scatter[cols] - removed.outer[cols]
+    part = np.take(scatter, cols, axis=0) - np.take(removed.outer, cols, axis=0)
     if added is not None:
-        part += added.outer[cols]
+        part += np.take(added.outer, cols, axis=0)
     scaled = shift[cols] * np.sqrt(count[cols])[:, None]
     part -= scaled[:, :, None] * scaled[:, None, :]
     scatter[cols] = part
