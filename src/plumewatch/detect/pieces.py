@@ -3,8 +3,7 @@
 The fits and the plume tests run in the calling thread between passes, on (samples, ...) and
 (lines, samples) arrays. NumPy's batched linear algebra and sorts and SciPy's ndimage filters
 release the GIL, so pieces of one array run side by side on threads. Each piece's entries depend on
-that piece alone, or on a margin of neighbours it carries along, so the joined result holds exactly
-the values of one call over the whole array.
+that piece alone, so the joined result holds exactly the values of one call over the whole array.
 """
 
 from __future__ import annotations
@@ -18,13 +17,12 @@ import numpy as np
 MIN_PIECE = 16  # entries along the split axis below which a piece is not worth a thread
 
 
-def in_pieces(step: Callable, *arrays: np.ndarray, axis: int = 0, margin: int = 0):
+def in_pieces(step: Callable, *arrays: np.ndarray, axis: int = 0):
     """``step(*arrays)``, computed on pieces of ``arrays`` along ``axis`` on threads (one per core), joined.
 
     The arrays are cut alike (they must share that axis's length); ``step`` returns an array, or a
-    tuple of arrays (each joined). It must keep ``axis`` entry for entry, each depending on the
-    entries within ``margin`` of it alone (0: on itself alone); every piece carries that many
-    neighbours each side.
+    tuple of arrays (each joined). It must keep ``axis`` entry for entry, each entry depending on
+    the arrays' entries at the same place along ``axis`` alone.
     """
     size = arrays[0].shape[axis]
     workers = min(os.cpu_count() or 1, size // MIN_PIECE)
@@ -36,11 +34,7 @@ def in_pieces(step: Callable, *arrays: np.ndarray, axis: int = 0, margin: int = 
         return array[(slice(None),) * axis + (slice(start, stop),)]
 
     def piece(start: int, stop: int):
-        low, high = max(start - margin, 0), min(stop + margin, size)
-        result = step(*(cut(a, low, high) for a in arrays))
-        if isinstance(result, tuple):
-            return tuple(cut(r, start - low, stop - low) for r in result)
-        return cut(result, start - low, stop - low)
+        return step(*(cut(a, start, stop) for a in arrays))
 
     # a pool of its own: one made before a fork (as dask's default one) has no threads in the child
     with ThreadPoolExecutor(workers) as pool:
