@@ -192,13 +192,10 @@ class ExactFilter:
         """
         column = np.empty(np.shape(alpha_ppmm), dtype=np.float32)
         sigma = np.empty(np.shape(alpha_ppmm), dtype=np.float32)
-        scale_of_column = self._in_sample_factor()[None, :]
-        top = self.response[:, -1]
         columns = np.arange(column.shape[1])[None, :]
         for rows in _line_chunks(len(column)):
-            scale = np.where(in_background[rows], scale_of_column, 1.0)
-            alpha = np.asarray(alpha_ppmm[rows], dtype=float) * scale
-            magnitude = np.minimum(np.abs(alpha), top[None, :])  # beyond the table: its last node and segment
+            linear = np.asarray(alpha_ppmm[rows], dtype=float)
+            scale, alpha, magnitude = self._scaled(linear, columns, in_background[rows])
             # a column's pixels searched in its own table: many searches of a few nodes each
             node = np.empty(alpha.shape, dtype=np.intp)
             for s, table in enumerate(self.response):
@@ -214,10 +211,8 @@ class ExactFilter:
 
         Any shape, the three arrays alike; ``in_background`` as in ``finish``.
         """
-        scale = np.where(in_background, self._in_sample_factor()[samples], 1.0)
-        alpha = alpha_ppmm * scale
+        scale, alpha, magnitude = self._scaled(alpha_ppmm, samples, in_background)
         response, nodes = self.response, self.response.shape[1]
-        magnitude = np.minimum(np.abs(alpha), response[samples, -1])
         # the columns' tables laid end to end, each above the last: one searchsorted finds every segment
         step = float(np.max(response[:, -1], initial=0.0)) + 1.0
         ends = (response + step * np.arange(len(response))[:, None]).ravel()
@@ -225,11 +220,18 @@ class ExactFilter:
         column, slope = self._along_segments(alpha, magnitude, samples, node)
         return column, scale * slope
 
-    def _in_sample_factor(self) -> np.ndarray:
-        """(samples,) the factor n / (n - p) that undoes a background pixel's shrinking of its own alpha."""
-        return np.clip(
+    def _scaled(self, alpha_ppmm: np.ndarray, samples: np.ndarray, in_background: np.ndarray):
+        """(scale, scaled alpha, |scaled alpha| capped at the table's top) of pixels in ``samples``.
+
+        The scale n / (n - p) undoes a background pixel's shrinking of its own alpha; beyond the
+        table's top a pixel takes its last node and segment.
+        """
+        factor = np.clip(
             self.pixels / np.maximum(self.pixels - self.live_bands, 1.0), 1.0, MAX_IN_SAMPLE_FACTOR
         )
+        scale = np.where(in_background, factor[samples], 1.0)
+        alpha = alpha_ppmm * scale
+        return scale, alpha, np.minimum(np.abs(alpha), self.response[samples, -1])
 
     def _along_segments(
         self, alpha: np.ndarray, magnitude: np.ndarray, samples: np.ndarray, node: np.ndarray

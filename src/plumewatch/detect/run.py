@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 from plumewatch.detect import passes
 from plumewatch.detect import plan as planning
 from plumewatch.detect.ace import AceFilter
-from plumewatch.detect.background import Background, ColumnStats, PixelSums, replace_pixels
+from plumewatch.detect.background import Background, ColumnStats, PixelSums, as_slice, replace_pixels
 from plumewatch.detect.cluster import ClusterFilter, ClusterModel
 from plumewatch.detect.cmf import LinearFilter
 from plumewatch.detect.exact import ExactFilter
@@ -114,13 +114,13 @@ def detect_scene(
         group_size = max(1, math.ceil(PIXELS_PER_BAND * widest / max(lines, 1)))
     group_of_column = np.arange(samples) // group_size
 
-    cube = scene.bands(_as_slice(block_index))
+    cube = scene.bands(as_slice(block_index))
     cube = cube.rechunk(
         (_lines_per_block(cube.chunks[0], samples * len(block_index) * 4, chunk_bytes), -1, -1)
     )
     how = passes.Preparation(
         log_space,
-        _as_slice(np.searchsorted(block_index, kept_index)),
+        as_slice(np.searchsorted(block_index, kept_index)),
         np.flatnonzero(~np.isin(block_index, kept_index)),
     )
     blocks = list(cube.to_delayed().ravel())
@@ -348,13 +348,6 @@ def _in_block_order(masks: MaskPlan, planned: np.ndarray, block_index: np.ndarra
         if f.name.endswith("_index") and getattr(masks, f.name) is not None
     }
     return dataclasses.replace(masks, **{k: v if np.ndim(v) else int(v) for k, v in moved.items()})
-
-
-def _as_slice(index: np.ndarray) -> slice | np.ndarray:
-    """``index`` (increasing) as a slice where it is one run, so that picking it makes a view."""
-    if len(index) and index[-1] - index[0] + 1 == len(index):
-        return slice(int(index[0]), int(index[-1]) + 1)
-    return index
 
 
 def _lines_per_block(source_chunks: tuple[int, ...], line_bytes: int, chunk_bytes: int) -> int:
