@@ -3,12 +3,15 @@
 import warnings
 
 import numpy as np
+import pytest
+from scipy import ndimage
 
 from plumewatch.detect.robust import (
     FLAG_SIGMA,
     MIN_CORE_PIXELS,
     STRONG_SIGMA,
     body_test_pixels,
+    box_mean,
     core_test_pixels,
     plume_cores,
     plume_flags,
@@ -25,6 +28,22 @@ def _maps(seed=0, shape=(80, 40)):
     excess = rng.normal(scale=np.sqrt(2 * P), size=shape)  # a pixel like its background
     explained = z**2
     return z, excess, explained
+
+
+@pytest.mark.parametrize("shape", [(80, 40), (3, 2), (1, 1), (7, 1)])
+@pytest.mark.parametrize("size", [1, 3, 5])
+def test_box_mean_is_the_uniform_filter_with_nearest_edges(shape, size):
+    values = np.random.default_rng(3).normal(size=shape) * 10.0
+    values[0, -1] = 1e3  # an outlier at a corner: the edges repeat it
+    expected = ndimage.uniform_filter(values, size, mode="nearest")
+    np.testing.assert_allclose(box_mean(values, size), expected, rtol=1e-12, atol=1e-12)
+    as_float32 = box_mean(values.astype(np.float32), size)
+    assert as_float32.dtype == np.float32
+    np.testing.assert_allclose(as_float32, expected, rtol=1e-5, atol=1e-4)
+    counts = np.arange(np.prod(shape)).reshape(shape)  # integers: averaged in floats, not truncated
+    np.testing.assert_allclose(
+        box_mean(counts, size), ndimage.uniform_filter(counts * 1.0, size, mode="nearest")
+    )
 
 
 def test_plume_core_and_its_weak_body_are_flagged():
