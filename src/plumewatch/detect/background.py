@@ -33,7 +33,7 @@ MAX_PENDING = 64
 SHIFT_STEP = 8
 # A block's columns are shifted and reduced this many at a time: the shifted (lines, columns, bands)
 # piece stays in the core's cache for its products and sums, where a shifted copy of the whole
-# block would go out to memory and back (5-10 % faster, docs/benchmarks.md).
+# block would go out to memory and back (about 5 % faster a block, docs/benchmarks.md).
 COLUMNS_PER_PIECE = 16
 
 
