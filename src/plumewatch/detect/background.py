@@ -275,9 +275,9 @@ def _prepared(stats: GroupStats, band_index: np.ndarray, groups: np.ndarray | sl
     later); a group that cannot be used holds the identity.
     """
     mean = stats.mean[groups][:, band_index]
-    bands = as_slice(band_index)
-    if isinstance(bands, slice):  # one run of bands: sliced and copied, 4x faster than fancy indexing
-        cov = stats.covariance[groups][:, bands, bands].copy()  # a copy, changed below
+    run = as_slice(band_index)
+    if isinstance(run, slice):  # one run of bands: sliced and copied, 4x faster than fancy indexing
+        cov = stats.covariance[groups][:, run, run].copy()  # a copy, changed below
     else:
         cov = stats.covariance[groups][:, band_index[:, None], band_index[None, :]]
     bands = len(band_index)

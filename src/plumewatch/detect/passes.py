@@ -236,18 +236,16 @@ def flagged_pixels(
     ``columns`` (gases, lines, samples): the gas columns to take out of those pixels (log radiance
     minus ln R(a) of each gas), or None to leave them out of the background altogether.
     """
-    block = load(source, how, excluded)
-    flat = np.flatnonzero(flagged & ~excluded)  # no-data pixels are excluded: all finite
-    samples = flat % flagged.shape[1]
-    pixels = np.take(_pixel_rows(block), flat, axis=0)
+    chosen = flagged & ~excluded  # no-data pixels are excluded: all finite
+    samples, spectra = pixels(source, excluded, chosen, how)
     if columns is None:
-        return samples, pixels, None
-    cleaned = pixels.copy()
+        return samples, spectra, None
+    cleaned = spectra.copy()
     for model, column in zip(models, columns, strict=True):
         grid, table = model.exact_grid_ppmm, model.exact_log_ratio
-        amount = column.reshape(-1)[flat]
+        amount = column[chosen]  # in np.nonzero's order, as the spectra
         node = np.clip(np.searchsorted(grid, amount, side="right") - 1, 0, len(grid) - 2)
         weight = np.clip((amount - grid[node]) / (grid[node + 1] - grid[node]), 0.0, 1.0)[:, None]
         weight, table = weight.astype(np.float32), table.astype(np.float32)  # as precise as the spectra
         cleaned[:, model.local_index] -= (1.0 - weight) * table[node] + weight * table[node + 1]
-    return samples, pixels, cleaned
+    return samples, spectra, cleaned
