@@ -1,4 +1,6 @@
-"""The streaming passes' blocks: pass 1's and the later passes' preparations agree."""
+"""The streaming passes' blocks: pass 1's and the later passes' preparations agree; flagged pixels."""
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ from plumewatch.detect import passes
 from plumewatch.detect.background import ColumnStats
 from plumewatch.detect.exact import LOG_FLOOR
 from plumewatch.detect.masks import MaskPlan
+from plumewatch.detect.targets import GasModel
 
 
 @pytest.mark.parametrize("log_space", [True, False])
@@ -31,3 +34,32 @@ def test_pass_one_and_later_passes_prepare_the_same_block(log_space):
     np.testing.assert_allclose(total.mean, expected.mean, rtol=1e-12)
     np.testing.assert_allclose(total.scatter, expected.scatter, rtol=1e-6, atol=1e-9)
     assert np.isfinite(total.scatter).all()
+
+
+@pytest.mark.parametrize("local_index", [np.arange(1, 5), np.array([0, 2, 5])], ids=["run", "scattered"])
+def test_flagged_pixels_lose_their_gas_column_interpolated_in_the_table(local_index):
+    rng = np.random.default_rng(3)
+    block = rng.normal(size=(10, 4, 6)).astype(np.float32)
+    excluded = np.zeros((10, 4), dtype=bool)
+    excluded[2, 1] = True  # flagged but masked: left out
+    flagged = np.zeros((10, 4), dtype=bool)
+    flagged[[1, 2, 5, 7], [0, 1, 3, 3]] = True
+    grid = np.array([0.0, 100.0, 400.0, 1600.0])
+    table = -np.outer(grid, 1.0 + np.arange(len(local_index))) * 1e-4 - 1e-8 * grid[:, None] ** 2
+    gas = GasModel("ch4", local_index, local_index, np.ones(len(local_index)), 2.0, (2100.0, 2400.0))
+    gas = dataclasses.replace(gas, exact_grid_ppmm=grid, exact_log_ratio=table)
+    columns = np.zeros((1, 10, 4))
+    columns[0][flagged] = [50.0, 3000.0, 400.0, 2500.0]  # between nodes, masked, on a node, past the last
+    how = passes.Preparation(True, slice(0, 6), np.array([], dtype=int))
+    samples, spectra, cleaned = passes.flagged_pixels(
+        passes.Kept(block), excluded, flagged, columns, [gas], how
+    )
+    np.testing.assert_array_equal(samples, [0, 3, 3])
+    np.testing.assert_array_equal(spectra, block[[1, 5, 7], [0, 3, 3]])
+    expected = spectra.astype(float)
+    for row, amount in enumerate([50.0, 400.0, 2500.0]):
+        gas_part = [np.interp(amount, grid, table[:, j]) for j in range(len(local_index))]
+        expected[row, local_index] -= gas_part
+    np.testing.assert_allclose(cleaned, expected, rtol=1e-6, atol=1e-7)
+    others = np.setdiff1d(np.arange(6), local_index)
+    np.testing.assert_array_equal(cleaned[:, others], spectra[:, others])
