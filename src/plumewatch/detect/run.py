@@ -102,15 +102,11 @@ def detect_scene(
     kept_index = block_index if method == "cluster" else union
     gas_bands = len(kept_index)
     log_space = method == "exact" and planning.scene_regime(scene) == "swir"
-    models = [
-        planning.gas_model(scene, gas, idx, k, win, np.searchsorted(kept_index, idx), exact=log_space)
-        for gas, (idx, k, win) in selections.items()
-    ]
     planned = planning.mask_plan(scene, union, extra)
     masks = _in_block_order(planned, np.concatenate([union, extra]), block_index)
     lines, samples, _ = scene.shape
     if group_size is None:
-        widest = max(len(m.band_index) for m in models)
+        widest = max(len(idx) for idx, _, _ in selections.values())
         group_size = max(1, math.ceil(PIXELS_PER_BAND * widest / max(lines, 1)))
     group_of_column = np.arange(samples) // group_size
 
@@ -137,7 +133,12 @@ def detect_scene(
     # One later pass (no refits) reads the scene again: cheaper than writing and reading a scratch copy.
     prepared_bytes = lines * samples * gas_bands * 4
     with _keeping(iterations > 0, prepared_bytes) as keep, threadpool_limits(limits=1, user_api="blas"):
-        stats, counts, masked, sources = _first_pass(blocks, masks, classes, how, keep)
+        # the gas models (the forward model's tables: tens of ms on one core) are made while dask's
+        # workers run pass 1, which does not read them
+        with ThreadPoolExecutor(1) as pool:
+            modelling = pool.submit(_gas_models, scene, selections, kept_index, log_space)
+            stats, counts, masked, sources = _first_pass(blocks, masks, classes, how, keep)
+        models = modelling.result()
         if counts["usable_pixels"] == 0:
             raise InputFileError(scene.path, "no usable pixel: every pixel is no-data or masked")
         pooled = stats[0].grouped(group_of_column)
@@ -237,6 +238,14 @@ def detect_scene(
         )
     log.info("%s: detected %s with %s in %.1f s", scene.name, ", ".join(names), method, elapsed_s)
     return results
+
+
+def _gas_models(scene: Scene, selections: dict, kept_index: np.ndarray, log_space: bool) -> list:
+    """The GasModel of each selected gas (``selections``: gas -> select_bands' result) on the kept bands."""
+    return [
+        planning.gas_model(scene, gas, idx, k, win, np.searchsorted(kept_index, idx), exact=log_space)
+        for gas, (idx, k, win) in selections.items()
+    ]
 
 
 def remove_column_offset(enhancement_ppmm: np.ndarray, plume: np.ndarray | None = None) -> np.ndarray:
