@@ -188,6 +188,21 @@ def test_analytic_shrinkage_weight_falls_with_samples(method):
     assert rho_many[0] < 0.05 < rho_few[0] <= 1.0
 
 
+@pytest.mark.parametrize("method", ["loo", "oas"])
+def test_shrinking_in_place_gives_the_same_covariances_and_leaves_the_input_alone_otherwise(method):
+    rng = np.random.default_rng(6)
+    pixels = rng.normal(size=(3, 40, 12)) @ (np.eye(12) + 0.5 * rng.normal(size=(12, 12)))
+    cov = np.stack([np.cov(p.T, bias=True) for p in pixels])
+    before = cov.copy()
+    shrunk, rho = shrink_covariance(cov, np.full(3, 40.0), method=method)
+    np.testing.assert_array_equal(cov, before)
+    assert np.all(rho > 0)  # 40 pixels of 12 bands: a weight that changes the off-diagonal terms
+    in_place, rho_in_place = shrink_covariance(cov, np.full(3, 40.0), method=method, overwrite_cov=True)
+    assert in_place is cov
+    np.testing.assert_array_equal(in_place, shrunk)
+    np.testing.assert_array_equal(rho_in_place, rho)
+
+
 def test_leave_one_out_weight_is_small_for_high_snr_and_large_for_few_samples(synthetic):
     cube = synthetic(4, lines=400, samples=2, bands=40, plumes=()).radiance
     stats = ColumnStats.from_block(cube.copy()).grouped(np.zeros(2, dtype=int))

@@ -246,7 +246,9 @@ class Background:
         if only is not None and shrinkage == "loo":
             pick = loo_sample(stats.count, bands)
             weight = shared_loo_weight(_prepared(stats, band_index, pick, min_pixels)[1], stats.count[pick])
-        shrunk, rho = shrink_covariance(cov, stats.count[groups], method=shrinkage, weight=weight)
+        shrunk, rho = shrink_covariance(
+            cov, stats.count[groups], method=shrinkage, weight=weight, overwrite_cov=True
+        )
         group_of_column = stats.group_of_column
         if only is not None:
             inside = np.isin(group_of_column, groups)
@@ -277,7 +279,9 @@ def _prepared(stats: GroupStats, band_index: np.ndarray, groups: np.ndarray | sl
     mean = stats.mean[groups][:, band_index]
     run = as_slice(band_index)
     if isinstance(run, slice):  # one run of bands: sliced and copied, 4x faster than fancy indexing
-        cov = stats.covariance[groups][:, run, run].copy()  # a copy, changed below
+        cov = stats.covariance[groups][:, run, run]
+        if np.may_share_memory(cov, stats.covariance):  # not yet a copy (groups a slice): changed below
+            cov = cov.copy()
     else:
         cov = stats.covariance[groups][:, band_index[:, None], band_index[None, :]]
     bands = len(band_index)

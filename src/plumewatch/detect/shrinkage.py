@@ -30,11 +30,17 @@ LOO_GROUPS = 48  # groups on which the shared leave-one-out weight is evaluated
 
 
 def shrink_covariance(
-    cov: np.ndarray, n_samples: np.ndarray | float, *, method: str = "loo", weight: float | None = None
+    cov: np.ndarray,
+    n_samples: np.ndarray | float,
+    *,
+    method: str = "loo",
+    weight: float | None = None,
+    overwrite_cov: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Shrunk covariances (..., bands, bands) and shrinkage weights (...) in [0, 1].
 
     ``weight``: the shared leave-one-out weight, where the caller already has it (``loo`` only).
+    ``overwrite_cov``: shrink ``cov`` in place (a caller's own copy), instead of a new array.
     """
     if method not in SHRINKAGE_METHODS:
         raise ValueError(f"unknown shrinkage {method!r}; choose from {SHRINKAGE_METHODS}")
@@ -59,7 +65,7 @@ def shrink_covariance(
             denominator = (n + 2.0) * spread
         with np.errstate(divide="ignore", invalid="ignore"):
             rho = np.where(denominator > 0, np.minimum(1.0, numerator / denominator), 1.0)
-    shrunk = (1.0 - rho)[..., None, None] * cov
+    shrunk = np.multiply(cov, (1.0 - rho)[..., None, None], out=cov if overwrite_cov else None)
     idx = np.arange(p)
     shrunk[..., idx, idx] = variance
     return shrunk, rho
