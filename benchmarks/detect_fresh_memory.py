@@ -19,29 +19,15 @@ plumewatch figures are taken in the second state.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import os
-import resource
 import statistics
 import time
 from pathlib import Path
 
 import dask
-import dask.array as da
-import numpy as np
-from detect_memory import survey_tiles, write_cube
-from detect_speed import cube_bands
+from detect_speed import held_in_memory, speed_line, timed, use_threads
 
 from plumewatch.detect.run import detect_scene
 from plumewatch.io.envi import open_envi
-
-
-def timed(fn) -> tuple[float, float, float]:
-    """(wall, user, system) seconds of one call of ``fn``, the system time of every thread included."""
-    before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-    fn()
-    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF)
-    return wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
 
 
 def main() -> None:
@@ -54,17 +40,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--method", default=None)
     args = parser.parse_args()
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(args.threads)
-    args.work.mkdir(parents=True, exist_ok=True)
-    hdr = args.work / f"ang20260101t000000_{args.lines}_rdn.hdr"
-    if not hdr.exists():
-        strip, metadata = survey_tiles(args.work)
-        bands = cube_bands(np.asarray(metadata["wavelength"]))
-        write_cube(hdr, strip, metadata, args.lines, dtype="float32", bands=bands)
-    scene = open_envi(hdr)
-    cube = scene.radiance.compute()
-    in_memory = dataclasses.replace(scene, radiance=da.from_array(cube, chunks=scene.radiance.chunks))
+    use_threads(args.threads)
+    in_memory, _ = held_in_memory(open_envi(speed_line(args.work, args.lines)))
 
     def run() -> None:
         detect_scene(in_memory, ["ch4"], method=args.method)

@@ -44,6 +44,7 @@ from threadpoolctl import threadpool_limits
 from plumewatch.detect import plan
 from plumewatch.detect.run import detect_scene
 from plumewatch.io.envi import open_envi
+from plumewatch.scene import Scene
 
 WINDOW_NM = (2122.0, 2488.0)
 MASK_NM = (470.0, 1650.0)
@@ -56,14 +57,38 @@ def cube_bands(wavelength_nm: np.ndarray) -> np.ndarray:
     return np.unique(np.r_[masks, window])
 
 
-def timed(fn) -> tuple[float, float]:
-    """(wall, system) seconds one call of ``fn`` takes; system: the kernel's time for every thread.
+def timed(fn) -> tuple[float, float, float]:
+    """(wall, user, system) seconds one call of ``fn`` takes; user and system: of every thread.
 
     Fresh memory shows in the system time (see ``detect_fresh_memory.py``).
     """
-    before, started = resource.getrusage(resource.RUSAGE_SELF).ru_stime, time.perf_counter()
+    before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     fn()
-    return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_stime - before
+    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF)
+    return wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+
+
+def use_threads(threads: int) -> None:
+    """Every BLAS and OpenMP pool of this process and its children to ``threads`` threads."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
+
+
+def speed_line(work: Path, lines: int) -> Path:
+    """The header of the speed line under ``work``, written from the simulated survey the first time."""
+    work.mkdir(parents=True, exist_ok=True)
+    hdr = work / f"ang20260101t000000_{lines}_rdn.hdr"
+    if not hdr.exists():
+        strip, metadata = survey_tiles(work)
+        bands = cube_bands(np.asarray(metadata["wavelength"]))
+        write_cube(hdr, strip, metadata, lines, dtype="float32", bands=bands)
+    return hdr
+
+
+def held_in_memory(scene: Scene) -> tuple[Scene, np.ndarray]:
+    """(``scene`` with its radiance read into memory, in the reader's chunks; that array)."""
+    cube = scene.radiance.compute()
+    return dataclasses.replace(scene, radiance=da.from_array(cube, chunks=scene.radiance.chunks)), cube
 
 
 def main() -> None:
@@ -76,44 +101,39 @@ def main() -> None:
     parser.add_argument("--mag1c-repeats", type=int, default=1)
     parser.add_argument("--peers", help="python of the environment with mag1c 1.2.0 and spectral")
     args = parser.parse_args()
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(args.threads)
-    args.work.mkdir(parents=True, exist_ok=True)
-    hdr = args.work / f"ang20260101t000000_{args.lines}_rdn.hdr"
-    if not hdr.exists():
-        strip, metadata = survey_tiles(args.work)
-        bands = cube_bands(np.asarray(metadata["wavelength"]))
-        write_cube(hdr, strip, metadata, args.lines, dtype="float32", bands=bands)
+    use_threads(args.threads)
+    hdr = speed_line(args.work, args.lines)
     scene = open_envi(hdr)
     window, k, _ = plan.select_bands(scene, "ch4", WINDOW_NM)
     model = plan.gas_model(scene, "ch4", window, k, WINDOW_NM, np.arange(len(window)), exact=False)
-    cube = scene.radiance.compute()
-    in_memory = dataclasses.replace(scene, radiance=da.from_array(cube, chunks=scene.radiance.chunks))
+    in_memory, cube = held_in_memory(scene)
     x = np.ascontiguousarray(cube[:, :, window].reshape(-1, len(window)))
     w = np.ones(len(window), dtype=np.float32)
     print(f"line {scene.shape} float32 BIL, {len(window)} window bands, X {x.shape}, {x.nbytes >> 20} MiB")
 
     seconds: dict[str, list[tuple[float, float | None]]] = {}
 
-    def record(name: str, value: float, system: float | None = None) -> None:
+    def record(name: str, value: float | tuple[float, float, float]) -> None:
+        """Keep and print a peer's seconds, or ``timed``'s (wall, user, system) of a call here."""
+        value, system = (value, None) if isinstance(value, float) else (value[0], value[2])
         seconds.setdefault(name, []).append((value, system))
         kernel = "" if system is None else f" (system {system:.3f} s)"
         print(f"  {name}: {value:.3f} s{kernel}", flush=True)
 
     with dask.config.set(scheduler="threads", num_workers=args.threads):
-        record("pw first call (loads the spectral library)", *timed(lambda: detect_scene(scene, ["ch4"])))
+        record("pw first call (loads the spectral library)", timed(lambda: detect_scene(scene, ["ch4"])))
         with tempfile.TemporaryDirectory() as tmp:
             scratch = Path(tmp)
             k_amf = model.unit_absorption_per_ppmm * model.air_mass_factor
             for repeat in range(args.repeats):
                 print(f"repeat {repeat + 1}", flush=True)
                 with threadpool_limits(limits=args.threads, user_api="blas"):
-                    record("floor X.T@X", *timed(lambda: x.T @ x))
-                    record("floor X@w", *timed(lambda: x @ w))
-                record("pw-cmf in memory", *timed(lambda: detect_scene(in_memory, ["ch4"], method="cmf")))
-                record("pw-cmf", *timed(lambda: detect_scene(scene, ["ch4"], method="cmf")))
-                record("pw-default in memory", *timed(lambda: detect_scene(in_memory, ["ch4"])))
-                record("pw-default", *timed(lambda: detect_scene(scene, ["ch4"])))
+                    record("floor X.T@X", timed(lambda: x.T @ x))
+                    record("floor X@w", timed(lambda: x @ w))
+                record("pw-cmf in memory", timed(lambda: detect_scene(in_memory, ["ch4"], method="cmf")))
+                record("pw-cmf", timed(lambda: detect_scene(scene, ["ch4"], method="cmf")))
+                record("pw-default in memory", timed(lambda: detect_scene(in_memory, ["ch4"])))
+                record("pw-default", timed(lambda: detect_scene(scene, ["ch4"])))
                 if args.peers:
                     record("spy", run_spy(args.peers, hdr, window, k_amf, args.threads, scratch)[1])
                 if args.peers and repeat < args.mag1c_repeats:
