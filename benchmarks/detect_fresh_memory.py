@@ -12,8 +12,8 @@ free for more than a few seconds have been handed back, and the host must back t
 guest kernel zeroes them for a new allocation: the wait shows as system time. Each round times
 ``detect_scene`` in memory (``pw-default in memory`` in ``detect_speed.py``) twice back to back,
 then once after ``--pause`` seconds of sleep, and prints the wall, user and system seconds of the
-calls. The speed benchmark's peers run for tens of seconds between plumewatch's calls, so its
-plumewatch figures are taken in the second state.
+calls. The speed benchmark's peers run for seconds to tens of seconds between plumewatch's calls, so
+its plumewatch figures are taken in the second state.
 """
 
 from __future__ import annotations
