@@ -113,12 +113,12 @@ def main() -> None:
 
     seconds: dict[str, list[tuple[float, float | None]]] = {}
 
-    def record(name: str, value: float | tuple[float, float, float]) -> None:
+    def record(name: str, measured: float | tuple[float, float, float]) -> None:
         """Keep and print a peer's seconds, or ``timed``'s (wall, user, system) of a call here."""
-        value, system = (value, None) if isinstance(value, float) else (value[0], value[2])
-        seconds.setdefault(name, []).append((value, system))
+        wall, system = (measured, None) if isinstance(measured, float) else (measured[0], measured[2])
+        seconds.setdefault(name, []).append((wall, system))
         kernel = "" if system is None else f" (system {system:.3f} s)"
-        print(f"  {name}: {value:.3f} s{kernel}", flush=True)
+        print(f"  {name}: {wall:.3f} s{kernel}", flush=True)
 
     with dask.config.set(scheduler="threads", num_workers=args.threads):
         record("pw first call (loads the spectral library)", timed(lambda: detect_scene(scene, ["ch4"])))

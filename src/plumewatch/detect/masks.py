@@ -150,7 +150,8 @@ def grow(mask: np.ndarray, pixels: int) -> np.ndarray:
     across = np.zeros((lines, samples + 2 * pixels), dtype=bool)
     for step in range(2 * pixels + 1):
         across[:, step : step + samples] |= mask
+    grown_across = across[:, pixels : pixels + samples]
     down = np.zeros((lines + 2 * pixels, samples), dtype=bool)
     for step in range(2 * pixels + 1):
-        down[step : step + lines] |= across[:, pixels : pixels + samples]
+        down[step : step + lines] |= grown_across
     return down[pixels : pixels + lines]

@@ -1,9 +1,10 @@
 """Whole-array steps between the dask passes, split over the process's cores.
 
 The fits and the plume tests run in the calling thread between passes, on (samples, ...) and
-(lines, samples) arrays. NumPy's batched linear algebra and sorts and SciPy's ndimage filters
-release the GIL, so pieces of one array run side by side on threads. Each piece's entries depend on
-that piece alone, so the joined result holds exactly the values of one call over the whole array.
+(lines, samples) arrays. NumPy's batched linear algebra, its sorts and its element-wise steps on
+large arrays release the GIL, so pieces of one array run side by side on threads. Each piece's
+entries depend on that piece alone, so the joined result holds exactly the values of one call over
+the whole array.
 """
 
 from __future__ import annotations
